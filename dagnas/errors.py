@@ -37,6 +37,26 @@ class SpecError(DagnasError):
         return "\n".join(lines)
 
 
+class SpecIssue(DagnasError):
+    """One problem at a field path of a spec, e.g. ``("edges", 2, "from")``.
+
+    Raised by validators that know the exact field; the loader turns it into a
+    :class:`SpecError` with the file and line.
+    """
+
+    def __init__(self, loc: tuple[str | int, ...], msg: str):
+        self.loc, self.msg = loc, msg
+        super().__init__(f"{format_loc(loc)}: {msg}" if loc else msg)
+
+
+def format_loc(loc: tuple[str | int, ...]) -> str:
+    """``("edges", 2, "ops", 0)`` → ``edges[2].ops[0]``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 class DataError(DagnasError):
     """A dataset is missing, malformed, or does not fit the spec."""
 

@@ -39,7 +39,9 @@ class Registry(Generic[T]):
 
     def unknown_message(self, name: str) -> str:
         known = sorted(self._items)
-        return f"unknown {self.what} '{name}'{did_you_mean(name, known)} (known: {', '.join(known)})"
+        return (
+            f"unknown {self.what} '{name}'{did_you_mean(name, known)} (known: {', '.join(known)})"
+        )
 
     def get(self, name: str) -> T:
         try:

@@ -1,0 +1,3 @@
+from dagnas.cli import main
+
+main()

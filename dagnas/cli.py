@@ -1,0 +1,111 @@
+"""The ``dagnas`` command: parses options and dispatches to the package."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dagnas.errors import DagnasError, SpecError
+
+
+class UserError(click.ClickException):
+    """A DagnasError shown as a message; spec errors exit with status 2."""
+
+    def __init__(self, err: DagnasError):
+        super().__init__(str(err))
+        self.exit_code = 2 if isinstance(err, SpecError) else 1
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DagnasError as e:
+            raise UserError(e) from None
+
+
+@click.group(cls=Group)
+@click.option("-v", "--verbose", is_flag=True, help="Log every epoch.")
+def main(verbose: bool) -> None:
+    """Differentiable architecture search over graph search spaces."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.argument("space", required=False)
+@click.option(
+    "--data", help="digits (default), mnist, fashion_mnist, cifar10, mnist1d, or an .npz."
+)
+@click.option("--data-root", type=click.Path(file_okay=False), help="Folder holding the dataset.")
+@click.option("--epochs", type=click.IntRange(min=1))
+@click.option("--max-steps", type=click.IntRange(min=1), help="Stop after N steps (smoke runs).")
+@click.option("--batch-size", type=click.IntRange(min=1))
+@click.option("--seed", type=int)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Run folder (default runs/NAME-TIME)."
+)
+@click.option(
+    "--resume",
+    "resume",
+    type=click.Path(file_okay=False, exists=True),
+    help="Continue the run in this folder.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def run(
+    space: str | None, resume: str | None, quiet: bool, out: str | None, **options: Any
+) -> None:
+    """Search SPACE (a YAML file or built-in name; default: darts_digits)."""
+    from dagnas.progress import console, step_bar, summary_table
+    from dagnas.run import load_run_spec, new_run_dir, resolve_space, run_search, with_overrides
+    from dagnas.spec import load_space
+
+    if resume:
+        run_dir = Path(resume)
+        spec = with_overrides(load_run_spec(run_dir), **options)
+    else:
+        spec = with_overrides(load_space(resolve_space(space)), **options)
+        run_dir = new_run_dir(spec, out)
+    with step_bar(f"search {spec.name}", enabled=not quiet) as hook:
+        outcome = run_search(spec, run_dir, resume=bool(resume), on_step=hook)
+    rows = {k: v for k, v in outcome.summary.items() if v is not None}
+    rows["run folder"] = str(run_dir)
+    console.print(summary_table(f"dagnas run: {spec.name}", rows))
+
+
+@main.command()
+@click.argument("spaces", nargs=-1, required=True)
+def validate(spaces: tuple[str, ...]) -> None:
+    """Check spec files without running them."""
+    from dagnas.run import resolve_space
+    from dagnas.spec import load_space
+
+    for name in spaces:
+        spec = load_space(resolve_space(name))
+        click.echo(f"{name}: ok ({spec.kind} '{spec.name}')")
+
+
+@main.command()
+def spaces() -> None:
+    """List the built-in spaces."""
+    from dagnas.run import builtin_spaces
+    from dagnas.spec import load_space
+
+    for name, path in sorted(builtin_spaces().items()):
+        spec = load_space(path)
+        click.echo(f"{name:16s} {spec.kind:12s} {spec.description}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec language."""
+    from dagnas.spec import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))

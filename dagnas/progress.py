@@ -1,0 +1,51 @@
+"""The one progress bar and summary table of the CLI (rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from dagnas.search.loop import StepHook
+
+console = Console(stderr=True)
+
+
+@contextmanager
+def step_bar(label: str, enabled: bool = True) -> Iterator[StepHook | None]:
+    """A hook for the search loop that drives a progress bar (None if disabled)."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("epoch {task.fields[epoch]} loss {task.fields[loss]:.3f}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(label, total=None, epoch=0, loss=float("nan"))
+
+        def hook(info: dict[str, Any]) -> None:
+            bar.update(
+                task,
+                completed=info["step"],
+                total=info["total"],
+                epoch=info["epoch"] + 1,
+                loss=info["loss"],
+            )
+
+        yield hook
+
+
+def summary_table(title: str, rows: dict[str, Any]) -> Table:
+    table = Table(title=title, show_header=False)
+    for key, value in rows.items():
+        text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        table.add_row(key, text)
+    return table

@@ -1,0 +1,83 @@
+"""Relaxations: raw architecture parameters → mixing weights.
+
+A relaxation is an ``nn.Module`` that owns the architecture parameters of a
+supernet's choices (so ``state_dict()`` and ``.to()`` carry them). A
+*choice* is one thing the search decides: an edge's op (DARTS) or a stage's
+block (dense blocks), keyed by a readable id such as ``"normal:0->2"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from pydantic import BaseModel
+from torch import nn
+
+from dagnas.registry import Registry
+from dagnas.spec.components import NoOptions
+
+Mixing = dict[str, torch.Tensor]
+
+
+class Relaxation(nn.Module):
+    """Base class: subclasses set ``Options`` and implement :meth:`forward`.
+
+    ``choices`` maps each choice key to its option names (op names), in a
+    fixed order; ``groups`` maps a group (e.g. the target node of edges) to
+    the keys in it, for relaxations that work per group.
+    """
+
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    #: the architecture optimizer's steps are followed by :meth:`project`.
+    projected: ClassVar[bool] = False
+
+    def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
+        super().__init__()
+        self.choices = dict(choices)
+        self.groups = dict(groups)
+        self.options = self.Options(**options)
+        self.progress = 0.0
+
+    def forward(self) -> Mixing:
+        """Mixing weights used in a training forward pass (may be sampled)."""
+        raise NotImplementedError
+
+    def final(self) -> Mixing:
+        """Deterministic mixing weights: what derivation and reports read."""
+        with torch.no_grad():
+            return {k: v.detach() for k, v in self().items()}
+
+    def set_progress(self, progress: float) -> None:
+        """Tell the relaxation how far the search is (0 → 1), for annealing."""
+        self.progress = progress
+
+    def loss(self, mixing: Mixing) -> torch.Tensor | None:
+        """An extra term of the architecture loss, or None."""
+        return None
+
+    def project(self) -> None:
+        """Bring the parameters back to their feasible set after an arch step."""
+
+    def after_weight_step(self) -> None:
+        """Hook after each weight step (pruning, for instance)."""
+
+
+RELAXATIONS: Registry[type[Relaxation]] = Registry("relaxation")
+
+
+def alpha_dict(choices: dict[str, list[str]], init: Any) -> nn.ParameterDict:
+    """One parameter vector per choice, ``init(n)`` giving its initial value."""
+    return nn.ParameterDict({k: nn.Parameter(init(len(ops))) for k, ops in choices.items()})
+
+
+@RELAXATIONS.register("softmax")
+class Softmax(Relaxation):
+    """DARTS (Liu et al., 2019): w = softmax(α) per choice; α ~ 1e-3·N(0, 1)."""
+
+    def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
+        super().__init__(choices, groups, **options)
+        self.alpha = alpha_dict(choices, lambda n: 1e-3 * torch.randn(n))
+
+    def forward(self) -> Mixing:
+        return {k: torch.softmax(a, dim=-1) for k, a in self.alpha.items()}

@@ -1,0 +1,145 @@
+"""One search from spec to exported architecture, in a run folder.
+
+The folder holds ``config.yaml`` (the spec as validated, every default
+filled in), ``metrics.jsonl``, ``alpha.jsonl``, ``checkpoint.pt`` and the
+result: ``architecture.json`` / ``.graphml`` / ``.png`` and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import torch
+import yaml
+
+from dagnas.compile import compile_supernet
+from dagnas.data import load_dataset
+from dagnas.errors import RunError
+from dagnas.export import write_architecture
+from dagnas.graph import canonical_hash
+from dagnas.io import atomic_write_json, atomic_write_text
+from dagnas.search.checkpoint import CHECKPOINT
+from dagnas.search.derive import derive
+from dagnas.search.loop import Searcher, StepHook
+from dagnas.spec import SearchConfig, load_space
+from dagnas.spec.lower import lower
+
+log = logging.getLogger(__name__)
+DEFAULT_SPACE = "darts_digits"
+CONFIG = "config.yaml"
+
+
+def builtin_spaces() -> dict[str, Path]:
+    """Name → path of the YAML spaces shipped with dagnas."""
+    root = resources.files("dagnas.spaces")
+    return {Path(p.name).stem: Path(str(p)) for p in root.iterdir() if p.name.endswith(".yaml")}
+
+
+def resolve_space(arg: str | None) -> Path:
+    """A path, a built-in space name, or None for the default space."""
+    if arg is None:
+        return builtin_spaces()[DEFAULT_SPACE]
+    path = Path(arg)
+    if not path.exists() and arg in builtin_spaces():
+        return builtin_spaces()[arg]
+    return path
+
+
+def with_overrides(spec: Any, **overrides: Any) -> Any:
+    """The spec with ``search:`` options replaced by the non-None overrides."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return spec
+    search = SearchConfig.model_validate({**spec.search.model_dump(), **given})
+    new = spec.model_copy(update={"search": search})
+    new._source = spec._source
+    return new
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RunError("--device cuda was asked for, but torch sees no CUDA device; use cpu")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def dump_spec(spec: Any) -> str:
+    return yaml.safe_dump(spec.model_dump(mode="json", by_alias=True), sort_keys=False)
+
+
+def new_run_dir(spec: Any, out: str | Path | None) -> Path:
+    if out is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{spec.name}-{stamp}"
+    out = Path(out)
+    if (out / CHECKPOINT).exists() or (out / CONFIG).exists():
+        raise RunError(
+            f"{out} already holds a run; continue it with `dagnas run --resume {out}`"
+            " or choose another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def load_run_spec(run_dir: Path) -> Any:
+    if not (run_dir / CONFIG).exists():
+        raise RunError(f"{run_dir} is not a run folder: {CONFIG} is missing")
+    return load_space(run_dir / CONFIG)
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    architecture: nx.DiGraph
+    summary: dict[str, Any]
+
+
+def run_search(
+    spec: Any, run_dir: Path, resume: bool = False, on_step: StepHook | None = None
+) -> RunOutcome:
+    """Search ``spec`` in ``run_dir`` (continuing its checkpoint if ``resume``)."""
+    cfg = spec.search
+    device = pick_device(cfg.device)
+    started = time.perf_counter()
+    data = load_dataset(
+        cfg.data, cfg.data_root, seed=cfg.seed, val_fraction=cfg.val_fraction, limit=cfg.data_limit
+    )
+    graph = lower(spec, data.input_shape, data.num_classes)
+    torch.manual_seed(cfg.seed)
+    model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options).to(device)
+    if not resume:
+        atomic_write_text(run_dir / CONFIG, dump_spec(spec))
+    train = tuple(t.to(device) for t in data.train.tensors)
+    val = tuple(t.to(device) for t in data.val.tensors)
+    searcher = Searcher(model, train, val, cfg, run_dir, on_step)
+    if resume and not searcher.resume():
+        log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
+    result = searcher.run()
+    arch = derive(graph, {k: v.cpu() for k, v in result.weights.items()}, run=run_dir.name)
+    write_architecture(arch, run_dir)
+    last = result.metrics[-1] if result.metrics else {}
+    summary = {
+        "space": spec.name,
+        "kind": spec.kind,
+        "data": cfg.data,
+        "device": str(device),
+        "supernet_params": sum(p.numel() for p in model.weights()),
+        "epochs": len(result.metrics),
+        "steps": result.steps,
+        "val_acc": last.get("val_acc"),
+        "val_loss": last.get("val_loss"),
+        "zero_fraction": last.get("zero_fraction"),
+        "wall_time": time.perf_counter() - started,
+        "architecture_hash": canonical_hash(arch),
+        "nb201": arch.graph.get("nb201"),
+    }
+    atomic_write_json(run_dir / "summary.json", summary)
+    return RunOutcome(run_dir, arch, summary)

@@ -1,0 +1,119 @@
+"""Derivation rules: final mixing weights → a discrete Architecture.
+
+The Architecture is a networkx DiGraph with one op per kept edge (``op``,
+its mixing weight ``alpha``, all candidates' ``weights``), the SearchGraph's
+nodes and fixed edges, and its graph attributes plus ``run``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import torch
+from pydantic import PositiveInt
+
+from dagnas.ops import OPS
+from dagnas.search.components import DERIVE_RULES
+from dagnas.spec.components import Strict
+
+Weights = dict[str, torch.Tensor]
+
+
+def _skeleton(g: nx.DiGraph, run: str | None) -> nx.DiGraph:
+    arch = nx.DiGraph(**{k: v for k, v in g.graph.items()}, run=run)
+    arch.add_nodes_from(g.nodes(data=True))
+    arch.add_edges_from((u, v, d) for u, v, d in g.edges(data=True) if "ops" not in d)
+    return arch
+
+
+def _keep(arch: nx.DiGraph, u: str, v: str, d: dict[str, Any], w: torch.Tensor, op: int) -> None:
+    vals = w.tolist()
+    arch.add_edge(
+        u,
+        v,
+        op=d["ops"][op],
+        alpha=vals[op],
+        searched=True,
+        key=d["key"],
+        weights=dict(zip(d["ops"], vals, strict=True)),
+    )
+
+
+def _best_nonzero(ops: list[str], w: torch.Tensor) -> int:
+    """Index of the strongest op that is not `none`/`zero` (ties: first)."""
+    live = [i for i, op in enumerate(ops) if not OPS.get(op).zero] or list(range(len(ops)))
+    return max(live, key=lambda i: w[i].item())
+
+
+@DERIVE_RULES.register("topk")
+class TopK:
+    """DARTS: per node keep the k incoming edges whose best non-`none` op is
+    strongest; each keeps that op (Liu et al. 2019)."""
+
+    class Options(Strict):
+        k: PositiveInt = 2
+
+    def __init__(self, k: int = 2):
+        self.k = k
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for v in g.nodes:
+            edges = [(u, d) for u, _, d in g.in_edges(v, data=True) if "ops" in d]
+            ranked = sorted(
+                edges,
+                key=lambda e: (
+                    -weights[e[1]["key"]][_best_nonzero(e[1]["ops"], weights[e[1]["key"]])]
+                ),
+            )
+            for u, d in ranked[: self.k]:
+                w = weights[d["key"]]
+                _keep(arch, u, v, d, w, _best_nonzero(d["ops"], w))
+        return _finish(arch)
+
+
+@DERIVE_RULES.register("argmax")
+class Argmax:
+    """Every edge keeps its argmax op, `none` included (NAS-Bench-201)."""
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for u, v, d in g.edges(data=True):
+            if "ops" in d:
+                w = weights[d["key"]]
+                _keep(arch, u, v, d, w, int(torch.argmax(w)))
+        return _finish(arch)
+
+
+def _finish(arch: nx.DiGraph) -> nx.DiGraph:
+    s = nb201_string(arch)
+    if s is not None:
+        arch.graph["nb201"] = s
+    return arch
+
+
+def nb201_string(arch: nx.DiGraph) -> str | None:
+    """``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` for a NAS-Bench-201-shaped cell."""
+    m = arch.graph.get("macro", {})
+    if arch.graph.get("kind") != "darts_cell" or (
+        m.get("input_nodes"),
+        m.get("nodes"),
+        m.get("output"),
+    ) != (1, 3, "last"):
+        return None
+    nodes = []
+    for j in range(1, 4):
+        ops = []
+        for i in range(j):
+            d = arch.get_edge_data(f"normal:{i}", f"normal:{j}")
+            ops.append(f"{d['op'] if d else 'none'}~{i}")
+        nodes.append("|" + "|".join(ops) + "|")
+    return "+".join(nodes)
+
+
+def derive(g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+    """Apply the SearchGraph's derivation rule (``g.graph["derive"]``)."""
+    spec = dict(g.graph["derive"])
+    rule = DERIVE_RULES.get(spec.pop("name"))
+    return rule(**spec)(g, weights, run)

@@ -1,0 +1,183 @@
+"""Load a spec from YAML with errors that name the file, line and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from dagnas.errors import SpecError, SpecIssue, format_loc
+from dagnas.registry import did_you_mean
+from dagnas.spec.models import SPACE_KINDS, Spec
+
+SPEC_ADAPTER: TypeAdapter[Any] = TypeAdapter(Spec)
+KINDS = [m.model_fields["kind"].annotation.__args__[0] for m in SPACE_KINDS]
+
+
+@dataclass
+class Locator:
+    """Maps a field path to the line of a YAML document it came from."""
+
+    source: str
+    root: yaml.Node | None
+
+    def line(self, loc: tuple[str | int, ...]) -> int | None:
+        node, line = self.root, None
+        for part in loc:
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+            node = _child(node, part)
+        if node is not None:
+            line = node.start_mark.line + 1
+        return line
+
+    def where(self, loc: tuple[str | int, ...]) -> str:
+        line = self.line(loc)
+        head = f"{self.source}:{line}" if line else self.source
+        return f"{head}: {format_loc(loc)}" if loc else head
+
+
+def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key, value in node.value:
+            if key.value == part:
+                return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def _duplicate_keys(node: yaml.Node | None, loc: tuple[str | int, ...] = ()) -> list:
+    """Field paths of keys given twice in one mapping (YAML keeps the last silently)."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            k = str(key.value)
+            if k in seen:
+                found.append(((*loc, k), f"key '{k}' is given twice; keep one"))
+            seen.add(k)
+            found += _duplicate_keys(value, (*loc, k))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            found += _duplicate_keys(value, (*loc, i))
+    return found
+
+
+def _pydantic_issues(err: ValidationError, data: Any) -> list[tuple[tuple, str]]:
+    issues = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        if loc and loc[0] in KINDS:  # the discriminated union's tag
+            loc = loc[1:]
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+        issues.append((loc, _message(e, loc, data)))
+    return issues
+
+
+def _message(e: Any, loc: tuple, data: Any) -> str:
+    kind = e["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(data, loc[:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        hint = did_you_mean(str(loc[-1]), allowed)
+        return f"unknown key '{loc[-1]}'{hint} (allowed here: {', '.join(allowed)})"
+    if kind == "missing":
+        return "required field is missing; add it"
+    if kind == "union_tag_invalid":
+        tag = e["ctx"]["tag"]
+        return f"unknown kind '{tag}'{did_you_mean(str(tag), KINDS)} (known: {', '.join(KINDS)})"
+    if kind == "union_tag_not_found":
+        return f"missing 'kind:' (one of: {', '.join(KINDS)})"
+    msg = e["msg"].removeprefix("Value error, ")
+    if kind != "value_error" and "input" in e and not isinstance(e["input"], dict | list):
+        msg += f" (got {e['input']!r})"
+    return msg
+
+
+def _model_at(data: Any, loc: tuple) -> Any:
+    """The pydantic model class that validates the mapping at ``loc``."""
+    from dagnas.spec import models
+
+    if not isinstance(data, dict):
+        return None
+    model = {m.model_fields["kind"].annotation.__args__[0]: m for m in SPACE_KINDS}.get(
+        data.get("kind")
+    )
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        model = next(
+            (
+                a
+                for a in getattr(ann, "__args__", (ann,))
+                if isinstance(a, type) and issubclass(a, models.Strict)
+            ),
+            None,
+        )
+    return model
+
+
+def parse_spec(text: str, source: str = "<string>") -> Any:
+    """Validate YAML text into a Spec, or raise :class:`SpecError`."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = getattr(e, "problem", None) or str(e)
+        raise SpecError([(where, f"YAML syntax error: {problem}")]) from None
+    loc = Locator(source, root)
+    if data is None:
+        raise SpecError([(source, "the file is empty; a spec needs at least 'kind:'")])
+    if not isinstance(data, dict):
+        found = type(data).__name__
+        raise SpecError(
+            [(loc.where(()), f"a spec must be a YAML mapping (key: value), found a {found}")]
+        )
+    dups = _duplicate_keys(root)
+    if dups:
+        raise SpecError([(loc.where(p), m) for p, m in dups])
+    try:
+        spec = SPEC_ADAPTER.validate_python(data)
+    except ValidationError as e:
+        raise SpecError([(loc.where(p), m) for p, m in _pydantic_issues(e, data)]) from None
+    except SpecIssue as e:
+        raise SpecError([(loc.where(e.loc), e.msg)]) from None
+    spec._source = loc
+    return spec
+
+
+def load_space(path: str | Path) -> Any:
+    """Read and validate a spec file; ``SpecError`` on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([(str(path), "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError([(str(path), f"cannot read the file: {e}")]) from None
+    return parse_spec(text, str(path))
+
+
+def issue_at(spec: Any, loc: tuple[str | int, ...], msg: str) -> SpecError:
+    """A :class:`SpecError` at ``loc`` of a loaded spec (for checks after loading)."""
+    source: Locator | None = getattr(spec, "_source", None)
+    where = source.where(loc) if source else format_loc(loc)
+    return SpecError([(where, msg)])
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of every spec kind, for editors."""
+    schema = SPEC_ADAPTER.json_schema()
+    schema["title"] = "dagnas search space"
+    return schema
