@@ -1,0 +1,146 @@
+"""Datasets for search and retraining: the embedded default and local files.
+
+``load_dataset(name, root)`` returns :class:`DataSplits`: train (network
+weights), val (architecture parameters, held out from the official train
+set) and test. Nothing is ever downloaded or written: every dataset but the
+embedded ``digits`` is read from a folder the user names (``--data-root``).
+
+Normalisation: images are scaled to [0, 1] (uint8 by 1/255, digits by 1/16)
+and then standardised per channel with the mean/std of the train split;
+vectors are standardised per feature the same way.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from dagnas.data.arrays import KEYS, RawData
+from dagnas.data.readers import (
+    read_cifar10,
+    read_digits,
+    read_mnist1d,
+    read_mnist_like,
+    read_npz,
+)
+from dagnas.data.splits import DataSplits, make_splits
+from dagnas.errors import DataError
+from dagnas.registry import did_you_mean
+
+__all__ = ["DATASETS", "DataSplits", "load_dataset"]
+
+DATASETS: dict[str, str] = {
+    "digits": "scikit-learn's 8x8 digits, 1797 images, 10 classes; embedded, needs no files",
+    "mnist": "MNIST 28x28 digits, 60k/10k, from ROOT/MNIST/raw/ (.gz or extracted IDX)",
+    "fashion_mnist": "Fashion-MNIST 28x28, 60k/10k, from ROOT/FashionMNIST/raw/",
+    "cifar10": "CIFAR-10 32x32 RGB from ROOT/cifar-10-batches-py/ or an .npz (e.g. a subset)",
+    "mnist1d": "MNIST-1D, vectors of 40, 4k/1k, from ROOT/mnist1d/mnist1d_data.pkl",
+}
+
+_LAYOUTS = {
+    "mnist": "MNIST/raw/ with the 4 IDX files (train-images-idx3-ubyte[.gz], ...)",
+    "fashion_mnist": "FashionMNIST/raw/ with the 4 IDX files (train-images-idx3-ubyte[.gz], ...)",
+    "cifar10": "cifar-10-batches-py/ (data_batch_1..5, test_batch) or CIFAR10-subset/*.npz",
+    "mnist1d": "mnist1d/mnist1d_data.pkl",
+}
+
+_READERS: dict[str, Callable[[Path], RawData]] = {
+    "mnist": lambda root: read_mnist_like(root, "MNIST", "mnist"),
+    "fashion_mnist": lambda root: read_mnist_like(root, "FashionMNIST", "fashion_mnist"),
+    "cifar10": read_cifar10,
+    "mnist1d": read_mnist1d,
+}
+
+_ALIASES = {"fashionmnist": "fashion_mnist", "cifar_10": "cifar10", "mnist_1d": "mnist1d"}
+
+
+def load_dataset(
+    name: str = "digits",
+    root: str | Path | None = None,
+    *,
+    seed: int = 0,
+    val_fraction: float = 0.5,
+    limit: int | None = None,
+) -> DataSplits:
+    """Load ``name`` (a key of :data:`DATASETS` or a path to an ``.npz``) as splits.
+
+    ``val_fraction`` of the official train set becomes ``val``, drawn
+    (stratified) from ``seed``; ``digits`` ignores ``seed`` and always uses the
+    same split. ``limit`` caps the training pool (before the train/val split)
+    and the test set with stratified random subsets, for quick runs.
+    An ``.npz`` holds ``x_train, y_train, x_test, y_test``: images NHWC, NCHW
+    or (N, H, W), or (N, D) vectors; integer labels 0..K-1. A registered
+    name wins over a file of the same name; a relative ``.npz`` path not found
+    in the current folder is looked up in ``root``.
+    """
+    seed, val_fraction, limit = _check_options(seed, val_fraction, limit)
+    name = os.fspath(name)
+    key = name.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key == "digits":
+        raw, seed = read_digits(), 0
+    elif key in _READERS:
+        raw = _READERS[key](_data_root(key, root))
+    elif name.lower().endswith(".npz") or Path(name).expanduser().is_file():
+        path = _npz_path(name, root)
+        raw, key = read_npz(path), str(path)
+    else:
+        known = ", ".join(DATASETS)
+        raise DataError(
+            f"unknown dataset '{name}'{did_you_mean(key, list(DATASETS))} (known: {known}; "
+            f"or a path to an .npz file with keys {', '.join(KEYS)})"
+        )
+    return make_splits(raw, name=key, seed=seed, val_fraction=val_fraction, limit=limit)
+
+
+def _check_options(
+    seed: int, val_fraction: float, limit: int | None
+) -> tuple[int, float, int | None]:
+    """The options as plain ``int``/``float``; out-of-range values are a DataError."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise DataError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real):
+        raise DataError(f"val_fraction must be a number in (0, 1), got {val_fraction!r}")
+    if not 0 < val_fraction < 1:
+        raise DataError(
+            f"val_fraction must be strictly between 0 and 1 (the share of the train set "
+            f"held out to train architecture parameters), got {val_fraction}"
+        )
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 2
+    ):
+        raise DataError(f"limit must be an integer >= 2 or None (no limit), got {limit!r}")
+    return int(seed), float(val_fraction), None if limit is None else int(limit)
+
+
+def _data_root(key: str, root: str | Path | None) -> Path:
+    """The user's data folder for ``key``; missing or absent is a DataError."""
+    if root is None:
+        raise DataError(
+            f"dataset '{key}' is read from local files: pass --data-root DIR (root=DIR from "
+            f"Python) where DIR holds {_LAYOUTS[key]}; dagnas never downloads. "
+            "Use 'digits' for a dataset that needs no files"
+        )
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise DataError(
+            f"data root {path} does not exist; pass --data-root DIR where DIR holds {_LAYOUTS[key]}"
+        )
+    return path
+
+
+def _npz_path(name: str, root: str | Path | None) -> Path:
+    """``name`` as given, else relative to ``root``; must exist."""
+    path = Path(name).expanduser()
+    if not path.exists() and root is not None and not path.is_absolute():
+        in_root = Path(root).expanduser() / path
+        path = in_root if in_root.exists() else path
+    if not path.is_file():
+        raise DataError(
+            f"{name}: no such .npz file (looked in the current folder"
+            + (f" and in {root})" if root is not None else ")")
+            + f"; expected an .npz with keys {', '.join(KEYS)}"
+        )
+    return path.resolve()
