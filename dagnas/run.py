@@ -37,9 +37,16 @@ CONFIG = "config.yaml"
 
 
 def builtin_spaces() -> dict[str, Path]:
-    """Name → path of the YAML spaces shipped with dagnas."""
-    root = resources.files("dagnas.spaces")
-    return {Path(p.name).stem: Path(str(p)) for p in root.iterdir() if p.name.endswith(".yaml")}
+    """Name → path of the YAML spaces shipped with dagnas.
+
+    Installed, they are the package data ``dagnas.spaces``; in a source
+    checkout, the ``spaces/`` folder beside the package.
+    """
+    try:
+        root = Path(str(resources.files("dagnas.spaces")))
+    except ModuleNotFoundError:
+        root = Path(__file__).resolve().parent.parent / "spaces"
+    return {p.stem: p for p in sorted(root.glob("*.yaml"))}
 
 
 def resolve_space(arg: str | None) -> Path:

@@ -64,8 +64,9 @@ class FactorizedReduce(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu(x)
         odd = x[:, :, 1:, 1:]
-        if odd.shape[-1] * 2 < x.shape[-1] or odd.shape[-2] * 2 < x.shape[-2]:
-            odd = nn.functional.pad(odd, (0, 1, 0, 1))
+        h, w = x.shape[-2:]
+        if h % 2 or w % 2:  # keep both halves at ceil(size / 2)
+            odd = nn.functional.pad(odd, (0, w % 2, 0, h % 2))
         return self.bn(torch.cat([self.conv1(x), self.conv2(odd)], dim=1))
 
 
