@@ -39,7 +39,7 @@ class Cell(nn.Module):
         self.n_in = m["input_nodes"]
         self.n_all = self.n_in + m["nodes"]
         self.pre = nn.ModuleList(
-            _preprocess(c_in, c, reduce, m["preprocess"])
+            _preprocess(c_in, c, reduce, m["preprocess"], affine=not search)
             for c_in, reduce in (
                 [(c_pp, reduction_prev), (c_p, False)] if self.n_in == 2 else [(c_p, False)]
             )
@@ -73,11 +73,11 @@ class Cell(nn.Module):
         return torch.cat([states[j] for j in self.fed], dim=1)
 
 
-def _preprocess(c_in: int, c: int, reduce: bool, always: bool) -> nn.Module:
+def _preprocess(c_in: int, c: int, reduce: bool, always: bool, affine: bool) -> nn.Module:
     if reduce:
-        return FactorizedReduce(c_in, c, affine=False)
+        return FactorizedReduce(c_in, c, affine=affine)
     if always or c_in != c:
-        return ReLUConvBN(c_in, c, 1, 1, affine=False)
+        return ReLUConvBN(c_in, c, 1, 1, affine=affine)
     return nn.Identity()
 
 
