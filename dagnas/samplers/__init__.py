@@ -5,6 +5,7 @@ tuple; :class:`DagConstraints` says which blocks a space admits, and blocks
 are counted up to isomorphism with the source (0) and sink (l-1) fixed.
 """
 
+from dagnas.samplers.base import SAMPLERS, DagSampler, make_sampler
 from dagnas.samplers.blocks import (
     Block,
     DagConstraints,
@@ -19,14 +20,18 @@ from dagnas.samplers.blocks import (
 from dagnas.samplers.orbits import IsoSet, canonical_block, count_orderings, multiplicity
 from dagnas.samplers.rejection import SizeEstimate, estimate_space_size
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, enumerate_dags, space_size
+from dagnas.samplers.uniform import UniformSampler
 
 __all__ = [
     "MAX_ENUMERATE_VERTICES",
+    "SAMPLERS",
     "Block",
     "DagConstraints",
+    "DagSampler",
     "Edge",
     "IsoSet",
     "SizeEstimate",
+    "UniformSampler",
     "block_from_json",
     "block_to_json",
     "canonical_block",
@@ -36,6 +41,7 @@ __all__ = [
     "from_networkx",
     "is_connected",
     "make_block",
+    "make_sampler",
     "multiplicity",
     "space_size",
     "to_networkx",
