@@ -17,6 +17,7 @@ from dagnas.samplers.blocks import (
     make_block,
     to_networkx,
 )
+from dagnas.samplers.density import DensitySampler
 from dagnas.samplers.orbits import IsoSet, canonical_block, count_orderings, multiplicity
 from dagnas.samplers.rejection import SizeEstimate, estimate_space_size
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, enumerate_dags, space_size
@@ -28,6 +29,7 @@ __all__ = [
     "Block",
     "DagConstraints",
     "DagSampler",
+    "DensitySampler",
     "Edge",
     "IsoSet",
     "SizeEstimate",

@@ -9,7 +9,7 @@ import numpy as np
 from dagnas.errors import SpecError
 from dagnas.samplers.base import SAMPLERS, DagSampler
 from dagnas.samplers.blocks import Block, DagConstraints
-from dagnas.samplers.rejection import CountProposal, propose_class_uniform
+from dagnas.samplers.rejection import CountProposal, check_countable, propose_class_uniform
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, get_space
 
 METHODS = ("auto", "enumerate", "rejection")
@@ -41,6 +41,7 @@ class UniformSampler(DagSampler):
         if method == "enumerate":
             self._space = get_space(constraints)  # raises beyond 7 vertices
         else:
+            check_countable(constraints)
             self._proposal = CountProposal(constraints)
 
     def _draw(self, n: int, exclude: list[Block], replace: bool) -> list[Block]:

@@ -161,6 +161,9 @@ def test_bad_arguments() -> None:
         UniformSampler(c, seed=0).sample(-1)
     with pytest.raises(DagnasError, match="enumerate"):
         UniformSampler(DagConstraints(vertices=8), seed=0, method="enumerate")
+    with pytest.raises(DagnasError, match="max_skip"):
+        UniformSampler(DagConstraints(vertices=19), seed=0)
+    assert UniformSampler(DagConstraints(vertices=19, max_skip=3), seed=0).sample(1)
     assert UniformSampler(c, seed=0).sample(0) == []
 
 
