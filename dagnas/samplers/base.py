@@ -81,8 +81,10 @@ class DagSampler:
     ) -> list[Block]:
         """Collect ``n`` accepted proposals; canonical blocks when enumerable."""
         small = self.enumerable
-        seen_set = {canonical_block(b, self.constraints) for b in exclude} if small else set()
-        seen_iso = None if small else IsoSet(self.constraints.vertices, exclude)
+        if small:
+            exclude = [canonical_block(b, self.constraints) for b in exclude]
+        seen_set = set(exclude)
+        seen_iso = IsoSet(self.constraints.vertices, [] if small else exclude)
         out: list[Block] = []
         budget = PROPOSALS_PER_BLOCK * n + PROPOSALS_FLOOR
         for _ in range(budget):
@@ -91,14 +93,14 @@ class DagSampler:
             block = propose()
             if block is None:
                 continue
-            if small:
+            if small:  # canonical blocks: equal classes are equal tuples
                 block = canonical_block(block, self.constraints)
-                if not replace and block in seen_set:
-                    continue
+                is_new = block not in seen_set
                 seen_set.add(block)
-            elif not replace and not seen_iso.add(block):  # type: ignore[union-attr]
-                continue
-            out.append(block)
+            else:
+                is_new = replace or seen_iso.add(block)
+            if replace or is_new:
+                out.append(block)
         if len(out) == n:
             return out
         raise DagnasError(

@@ -202,8 +202,10 @@ class Space:
         code = self._code(block)
         if code is not None and code in self._position:
             return self._position[code]
-        rep = canonical_block(block, self.constraints)  # raises if not admitted
-        return self._position[self._code(rep)]  # type: ignore[index]
+        rep_code = self._code(canonical_block(block, self.constraints))  # raises if not admitted
+        if rep_code is None or rep_code not in self._position:
+            raise DagnasError(f"block {list(block)} has no class in {self.constraints}")
+        return self._position[rep_code]
 
 
 @lru_cache(maxsize=8)
