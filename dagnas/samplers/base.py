@@ -11,7 +11,7 @@ from dagnas.errors import DagnasError, SpecError
 from dagnas.registry import Registry
 from dagnas.samplers.blocks import Block, DagConstraints, make_block
 from dagnas.samplers.orbits import IsoSet, canonical_block
-from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, get_space
+from dagnas.samplers.space import MAX_ENUMERATE_VERTICES
 
 #: Proposals allowed per requested block (plus a floor) before rejection gives up.
 PROPOSALS_PER_BLOCK = 2000
@@ -197,9 +197,3 @@ SAMPLERS: Registry[type[DagSampler]] = Registry("sampler")
 def make_sampler(name: str, constraints: DagConstraints, seed: int, **options: Any) -> DagSampler:
     """The registered sampler ``name`` built on ``constraints`` with ``seed`` and options."""
     return SAMPLERS.get(name)(constraints, seed, **options)
-
-
-def enumerated_indices(sampler: DagSampler, blocks: list[Block]) -> list[int]:
-    """Positions of ``blocks``' classes in the sampler's enumerated space."""
-    space = get_space(sampler.constraints)
-    return [space.index(b) for b in blocks]
