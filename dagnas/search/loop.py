@@ -180,6 +180,8 @@ class Searcher:
 
     def _end_epoch(self, lr: float) -> None:
         a = self.acc
+        arch_total = a["arch_steps"] + sum(m["arch_steps"] for m in self.metrics)
+        weight_total = a["batches"] + sum(m["weight_steps"] for m in self.metrics)
         weights = self.model.relaxation.final()
         val_loss, val_acc = self.evaluate(self.val_all, weights)
         record = {
@@ -192,6 +194,7 @@ class Searcher:
             "val_acc": val_acc,
             "weight_steps": a["batches"],
             "arch_steps": a["arch_steps"],
+            "arch_step_ratio": arch_total / max(weight_total, 1),  # cumulative, whole run
             "step_time": a["time"] / max(a["batches"], 1),
             "epoch_time": a["time"],
             "zero_fraction": zero_fraction(weights),

@@ -108,6 +108,9 @@ class DartsCellSpec(SpaceBase):
     output: Literal["concat", "last"] = "concat"
     preprocess: bool = True
     final_activation: bool = False
+    #: BatchNorm (affine=False) after each intermediate node's sum in the supernet;
+    #: DARTS-PRIME sets it, since its clipped weights are not normalised per edge.
+    node_norm: bool = False
     ops: list[OpName] = Field(min_length=1)
     reduction_ops: list[OpName] | None = Field(None, min_length=1)
     edges: list[str] | None = None
