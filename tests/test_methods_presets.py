@@ -62,3 +62,15 @@ def test_a_method_that_does_not_fit_the_space_is_a_clear_error():
     broken = type(bad)("broken", "x", {"schedule": {"name": "alternate", "every": 0}})
     with pytest.raises(DagnasError, match="method 'broken' does not fit space"):
         apply_method(spec, broken)
+
+
+def test_the_shipped_prime_space_is_darts_digits_with_the_crb_preset():
+    prime = load_space("spaces/darts_digits_prime.yaml")
+    crb = apply_method(load_space("spaces/darts_digits.yaml"), resolve_method("crb"))
+    a, b = prime.search.model_dump(), crb.search.model_dump()
+    assert abs(a.pop("val_fraction") - b.pop("val_fraction")) < 1e-4
+    assert a == b
+    assert prime.node_norm and crb.node_norm
+    assert prime.model_dump(exclude={"search", "name", "description"}) == crb.model_dump(
+        exclude={"search", "name", "description"}
+    )

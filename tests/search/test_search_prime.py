@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
 from dagnas.compile import compile_supernet
 from dagnas.data import load_dataset
@@ -23,15 +22,6 @@ stem_multiplier: 1
 node_norm: true
 ops: [none, skip_connect, max_pool_3x3, sep_conv_3x3]
 """
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny convolutions run faster on one thread, and far faster on a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.mark.slow
