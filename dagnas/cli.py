@@ -44,6 +44,9 @@ def main(verbose: bool) -> None:
     "--data", help="digits (default), mnist, fashion_mnist, cifar10, mnist1d, or an .npz."
 )
 @click.option("--data-root", type=click.Path(file_okay=False), help="Folder holding the dataset.")
+@click.option(
+    "--data-limit", type=click.IntRange(min=2), help="Use N training examples (smoke runs)."
+)
 @click.option("--epochs", type=click.IntRange(min=1))
 @click.option("--max-steps", type=click.IntRange(min=1), help="Stop after N steps (smoke runs).")
 @click.option("--batch-size", type=click.IntRange(min=1))

@@ -81,6 +81,11 @@ class SearchConfig(Strict):
     schedule: Annotated[Component, _component("schedule")] = Component(name="alternate")
     regularizers: list[Annotated[Component, _component("regularizer")]] = []
     checkpoint_every: PositiveInt | None = None
+    eval_samples: PositiveInt | None = Field(
+        None,
+        description="val examples scored after each epoch (default: all; a --max-steps smoke"
+        " run scores as many as it trains on)",
+    )
 
 
 class SpaceBase(Strict):
