@@ -69,7 +69,9 @@ class Perturbation:
     keep per node the k incoming edges whose kept op scores highest
     (DARTS's edge selection, ranked by score instead of weight).
 
-    Scored on the first ``samples`` validation examples. Needs the supernet:
+    Without ``k`` every edge keeps an op (like ``argmax``); DARTS cells want
+    ``k: 2``. Scored on the first ``samples`` validation examples, at the cost
+    of one supernet forward pass per (choice, live op). Needs the supernet:
     ``derive(..., model=, val=)`` passes it.
     """
 
