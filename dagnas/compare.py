@@ -71,6 +71,7 @@ def run_compare(
             if (method.name, seed) in done:
                 log.info("compare: %s seed %d is done; skipped", method.name, seed)
                 continue
+            log.info("compare: %s (%s), seed %d", method.name, method.description, seed)
             row = compare_one(spec, method, seed, out, budget, bar)
             append_jsonl(out / ROWS, row)
             rows.append(row)
