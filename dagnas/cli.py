@@ -152,3 +152,181 @@ def compare(
     )
     click.echo(markdown(rows, spec.name))
     click.echo(f"results in {folder}")
+
+
+DATA_HELP = "digits (default), mnist, fashion_mnist, cifar10, mnist1d, or an .npz."
+
+
+def data_options(f: Any) -> Any:
+    """--data, --data-root, --data-limit."""
+    f = click.option(
+        "--data-limit", type=click.IntRange(min=2), help="Use N training examples (quick runs)."
+    )(f)
+    f = click.option(
+        "--data-root", type=click.Path(file_okay=False), help="Folder holding the dataset."
+    )(f)
+    return click.option("--data", default="digits", show_default=True, help=DATA_HELP)(f)
+
+
+def train_options(epochs: int) -> Any:
+    """--epochs, --batch-size, --lr of a retraining."""
+
+    def deco(f: Any) -> Any:
+        f = click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.025)(f)
+        f = click.option("--batch-size", type=click.IntRange(min=1), default=64)(f)
+        return click.option(
+            "--epochs", type=click.IntRange(min=1), default=epochs, show_default=True
+        )(f)
+
+    return deco
+
+
+@main.command()
+@click.argument("arch", type=click.Path(exists=True, dir_okay=False))
+@data_options
+@train_options(epochs=10)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: train-DATA/).")
+def train(arch: str, data: str, data_root: str | None, data_limit: int | None, **opts: Any) -> None:
+    """Retrain the Architecture in ARCH (node-link JSON) from scratch; write
+    metrics.jsonl and result.json."""
+    from dagnas.data import load_dataset
+    from dagnas.export import read_json
+    from dagnas.progress import console, summary_table
+    from dagnas.run import pick_device
+    from dagnas.train import TrainConfig, retrain
+
+    out = Path(opts.pop("out") or f"train-{data}")
+    device = pick_device(opts.pop("device"))
+    splits = load_dataset(data, data_root, seed=opts["seed"], limit=data_limit)
+    result = retrain(read_json(arch), splits, out, TrainConfig(**opts), device)
+    rows = {k: result[k] for k in ("test_acc", "params", "graph_params", "flops", "wall_time")}
+    console.print(summary_table(f"dagnas train: {arch} on {splits.name}", {**rows, "out": out}))
+
+
+@main.command()
+@click.argument("space")
+@click.option("--sample", type=click.IntRange(min=1), required=True, help="Candidates to draw.")
+@data_options
+@train_options(epochs=1)
+@click.option("--seeds", type=click.IntRange(min=1), default=1, help="Train seeds 0..S-1.")
+@click.option("--sample-seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--address", help="Ray cluster address (default: a local Ray instance).")
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    default="evaluations.sqlite",
+    show_default=True,
+    help="SQLite evaluations store (shared safely by several writers).",
+)
+@click.option(
+    "--rank-with",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A predictor from `dagnas predict fit`: train the N ranked best of POOL×N drawn.",
+)
+@click.option("--pool", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def evaluate(space: str, store: str, quiet: bool, **opts: Any) -> None:
+    """Train SPACE's candidates standalone and record them in the store (resumable)."""
+    from dagnas.analysis.evaluate import DataRef, EvalPlan, evaluate_space
+    from dagnas.progress import console, summary_table, task_bar
+    from dagnas.run import resolve_space
+    from dagnas.spec import load_space
+    from dagnas.train import TrainConfig
+
+    spec = load_space(resolve_space(space))
+    data = DataRef(opts.pop("data"), opts.pop("data_root"), opts.pop("data_limit"))
+    train = TrainConfig(**{k: opts.pop(k) for k in ("epochs", "batch_size", "lr")})
+    plan = EvalPlan(data=data, train=train, **opts)
+    with task_bar(f"evaluate {spec.name}", enabled=not quiet) as bar:
+        summary = evaluate_space(
+            spec,
+            store,
+            plan,
+            on_result=lambda ev: bar.advance(f"acc {ev.accuracy:.3f}"),
+            on_start=bar.start,
+        )
+    rows = {
+        "candidates": summary.candidates,
+        "already stored": summary.skipped,
+        "trained": summary.trained,
+        "wall time (s)": summary.wall_time,
+        "store": summary.store,
+    }
+    console.print(summary_table(f"dagnas evaluate: {spec.name} on {data.name}", rows))
+
+
+def store_filters(f: Any) -> Any:
+    """--space, --dataset, --epochs: which rows of the store to use."""
+    f = click.option("--epochs", type=int, help="Only evaluations trained this many epochs.")(f)
+    f = click.option("--dataset", help="Only evaluations on this dataset.")(f)
+    return click.option("--space", help="Only evaluations of this space.")(f)
+
+
+def read_rows(store: str, **where: Any) -> list[dict[str, Any]]:
+    from dagnas.analysis.store import EvalStore
+
+    with EvalStore(store) as db:
+        return db.rows(**{k: v for k, v in where.items() if v is not None})
+
+
+@main.command()
+@click.argument("store", type=click.Path(exists=True, dir_okay=False))
+@click.option("--by", default="dataset", show_default=True, help="dataset, space, epochs, budget.")
+@store_filters
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: STORE-report/).")
+@click.option("--boot", type=click.IntRange(min=100), default=1000, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+def analyze(store: str, by: str, out: str | None, boot: int, seed: int, **where: Any) -> None:
+    """Relate DAG metrics to accuracy in STORE: report.md, stats.json and PNG plots."""
+    from dagnas.analysis.report import REPORT, analyze
+
+    folder = Path(out) if out else Path(store).with_name(Path(store).stem + "-report")
+    columns = [c.strip() for c in by.split(",") if c.strip()]
+    result = analyze(read_rows(store, **where), folder, columns, boot, seed, source=store)
+    for group in sorted(result.groups):
+        top = ", ".join(f"{c.metric} ρ={c.spearman:+.2f}" for c in result.strongest(group))
+        click.echo(f"{group} ({result.groups[group]} architectures): {top or 'no variation'}")
+    click.echo(f"report: {folder / REPORT}")
+
+
+@main.group(cls=Group)
+def predict() -> None:
+    """A graph neural network that predicts accuracy from an Architecture."""
+
+
+@predict.command("fit")
+@click.argument("store", type=click.Path(exists=True, dir_okay=False))
+@store_filters
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Model file (default: STORE-DATASET.pt)."
+)
+@click.option("--fit-epochs", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--hidden", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--layers", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option(
+    "--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.25
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+def predict_fit(store: str, out: str | None, fit_epochs: int, **opts: Any) -> None:
+    """Fit the predictor on STORE; report held-out Kendall τ vs the best single metric."""
+    from dagnas.analysis.predict import PredictorConfig, fit_predictor
+    from dagnas.progress import console, summary_table
+
+    where = {k: opts.pop(k) for k in ("space", "dataset", "epochs")}
+    cfg = PredictorConfig(epochs=fit_epochs, **opts)
+    predictor, fit = fit_predictor(read_rows(store, **where), cfg)
+    path = Path(out) if out else Path(store).with_name(f"{Path(store).stem}-{fit.dataset}.pt")
+    predictor.save(path)
+    rows = {
+        "architectures (train / held out)": f"{fit.n_train} / {fit.n_test}",
+        "predictor τ, held out": fit.tau_test,
+        f"best metric on train ({fit.best_metric}) τ, held out": fit.best_metric_tau_test,
+        f"best metric on held out ({fit.oracle_metric}) |τ|": fit.oracle_metric_tau_test,
+        "predictor τ, train": fit.tau_train,
+        "model": path,
+    }
+    console.print(summary_table(f"dagnas predict fit: {fit.dataset}", rows))

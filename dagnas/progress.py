@@ -49,3 +49,38 @@ def summary_table(title: str, rows: dict[str, Any]) -> Table:
         text = f"{value:.4g}" if isinstance(value, float) else str(value)
         table.add_row(key, text)
     return table
+
+
+class TaskBar:
+    """A bar over tasks whose number is known once they are planned."""
+
+    def __init__(self, progress: Progress | None, label: str):
+        self.progress = progress
+        self.task = progress.add_task(label, total=None, note="") if progress else None
+
+    def start(self, total: int) -> None:
+        """Set the number of tasks."""
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, total=total)
+
+    def advance(self, note: str = "") -> None:
+        """One task finished, with a short note."""
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, advance=1, note=note)
+
+
+@contextmanager
+def task_bar(label: str, enabled: bool = True) -> Iterator[TaskBar]:
+    """A :class:`TaskBar` drawn while the block runs (inert if not ``enabled``)."""
+    if not enabled:
+        yield TaskBar(None, label)
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        yield TaskBar(progress, label)

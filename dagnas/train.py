@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -19,6 +20,8 @@ from torch import nn
 
 from dagnas.compile import ChildNet
 from dagnas.data import DataSplits
+from dagnas.errors import DagnasError
+from dagnas.io import append_jsonl, atomic_write_json
 from dagnas.search.batches import Batches
 
 
@@ -86,9 +89,10 @@ def train_architecture(
             xb, yb = batches.next()
             opt.zero_grad(set_to_none=True)
             loss = nn.functional.cross_entropy(model(xb), yb)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
+            if loss.requires_grad:  # else no parameter reaches the output: nothing to train
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                opt.step()
             total += loss.item()
         test_loss, test_acc = evaluate(model, x_test, y_test)
         record = {
@@ -104,3 +108,58 @@ def train_architecture(
     test_loss, test_acc = evaluate(model, x_test, y_test)
     params = sum(p.numel() for p in model.parameters())
     return TrainResult(test_acc, test_loss, params, time.perf_counter() - start, metrics)
+
+
+def check_compatible(arch: nx.DiGraph, data: DataSplits) -> None:
+    """DagnasError unless ``ChildNet(arch)`` takes ``data``'s inputs and classes."""
+    name, shape = data.name, tuple(data.input_shape)
+    built = tuple(arch.graph.get("input_shape", ()))
+    classes = arch.graph.get("num_classes")
+    if classes != data.num_classes:
+        raise DagnasError(
+            f"the architecture has {classes} outputs but {name} has {data.num_classes} "
+            "classes; train it on a dataset with as many classes, or sample it again for this one"
+        )
+    try:
+        with torch.no_grad():
+            ChildNet(arch).eval()(data.test.tensors[0][:1])
+    except RuntimeError as e:
+        raise DagnasError(
+            f"the architecture was built for inputs of shape {built} and cannot take {name}'s "
+            f"{shape}: {str(e).splitlines()[0]}; sample or search it again for {name}"
+        ) from e
+
+
+def retrain(
+    arch: nx.DiGraph,
+    data: DataSplits,
+    out: Path,
+    cfg: TrainConfig = TrainConfig(),
+    device: torch.device | str = "cpu",
+) -> dict[str, Any]:
+    """Train ``arch`` from scratch into folder ``out``: ``metrics.jsonl`` (one line per
+    epoch, rewritten) and ``result.json`` (returned): accuracy, parameters counted on
+    the module and from the graph, FLOPs (MACs), wall time and the settings."""
+    from dagnas.analysis.flops import count_flops
+    from dagnas.analysis.params import graph_params
+    from dagnas.graph import canonical_hash
+
+    check_compatible(arch, data)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = out / "metrics.jsonl"
+    metrics.unlink(missing_ok=True)
+    result = train_architecture(arch, data, cfg, device, lambda r: append_jsonl(metrics, r))
+    summary = {
+        "test_acc": result.test_acc,
+        "test_loss": result.test_loss,
+        "params": result.params,
+        "graph_params": graph_params(arch),
+        "flops": count_flops(ChildNet(arch), data.input_shape),
+        "wall_time": result.wall_time,
+        "data": data.name,
+        "hash": canonical_hash(arch),
+        "space": arch.graph.get("space"),
+        "config": asdict(cfg),
+    }
+    atomic_write_json(out / "result.json", summary)
+    return summary
