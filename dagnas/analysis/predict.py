@@ -18,6 +18,7 @@ reference, the largest |τ| any metric reaches on the held-out split).
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +50,16 @@ class PredictorConfig:
     weight_decay: float = 1e-4
     test_fraction: float = 0.25
     seed: int = 0
+
+
+def require_pyg() -> None:
+    """DagnasError saying how to install PyTorch Geometric when it is missing."""
+    try:
+        import torch_geometric  # noqa: F401
+    except ImportError as e:
+        raise DagnasError(
+            "the accuracy predictor needs PyTorch Geometric: pip install 'dagnas[pyg]'"
+        ) from e
 
 
 def graph_data(arch: nx.DiGraph, op_vocab: Sequence[str]) -> Data:
@@ -127,6 +138,7 @@ class Predictor:
 
 def load_predictor(path: str | os.PathLike[str]) -> Predictor:
     """A Predictor written by :meth:`Predictor.save`."""
+    require_pyg()
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         cfg = PredictorConfig(**state["meta"]["config"])
@@ -137,7 +149,7 @@ def load_predictor(path: str | os.PathLike[str]) -> Predictor:
         raise DagnasError(
             f"{path}: no such predictor file; fit one with `dagnas predict fit`"
         ) from e
-    except (KeyError, TypeError, RuntimeError, OSError) as e:
+    except (KeyError, TypeError, ValueError, RuntimeError, OSError, pickle.UnpicklingError) as e:
         raise DagnasError(f"{path}: not a predictor written by `dagnas predict fit` ({e})") from e
     return Predictor(model, vocab, float(state["mean"]), float(state["std"]), state["meta"])
 
@@ -200,6 +212,7 @@ def fit_predictor(
     rows: Sequence[dict[str, Any]], cfg: PredictorConfig = PredictorConfig()
 ) -> tuple[Predictor, FitResult]:
     """Fit on store ``rows`` of one dataset and space (accuracy averaged over seeds)."""
+    require_pyg()
     from torch_geometric.data import Batch
 
     datasets = sorted({r["dataset"] for r in rows})

@@ -27,6 +27,8 @@ from scipy import stats as sps
 LEVEL = 0.95
 #: resamples × n² entries of sign matrices computed at once by the Kendall bootstrap
 KENDALL_CHUNK = 20_000_000
+#: above this many points the O(n²) sign matrices lose to scipy's O(n log n) per resample
+KENDALL_VECTOR_MAX = 150
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,13 @@ def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def kendall_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(B,) Kendall τ-b of each row pair of ``x``, ``y`` (B, n); NaN where a row is constant.
 
-    τ-b = Σ_{i<j} s^x_ij s^y_ij / √(Σ (s^x_ij)² · Σ (s^y_ij)²) with s_ij = sign(v_i − v_j).
+    τ-b = Σ_{i<j} s^x_ij s^y_ij / √(Σ (s^x_ij)² · Σ (s^y_ij)²) with s_ij = sign(v_i − v_j),
+    from sign matrices for up to ``KENDALL_VECTOR_MAX`` points, else scipy row by row.
     """
     b, n = x.shape
+    if n > KENDALL_VECTOR_MAX:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.array([sps.kendalltau(xr, yr).statistic for xr, yr in zip(x, y, strict=True)])
     out = np.empty(b)
     step = max(1, KENDALL_CHUNK // max(n * n, 1))
     for lo in range(0, b, step):
