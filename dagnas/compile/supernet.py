@@ -10,6 +10,7 @@ from torch import nn
 
 from dagnas.compile.dag import DagNetwork
 from dagnas.compile.darts import DartsNetwork
+from dagnas.compile.edge import ops_by_choice
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
 
 BODIES: dict[str, type[nn.Module]] = {"darts_cell": DartsNetwork, "dag": DagNetwork}
@@ -58,11 +59,13 @@ def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any)
     """Build the supernet of SearchGraph ``g`` with the named relaxation."""
     body = BODIES[g.graph["kind"]](g, search=True)
     relax = RELAXATIONS.get(relaxation)(choices_of(g), groups_of(g), **options)
+    relax.bind(ops_by_choice(body))
     return Supernet(g, body, relax)
 
 
 class ChildNet(nn.Module):
-    """A standalone network compiled from an Architecture: one op per edge."""
+    """A standalone network compiled from an Architecture: one op per edge
+    (the sum of its ops where a rule kept several, ``ops_kept``)."""
 
     def __init__(self, arch: nx.DiGraph):
         super().__init__()

@@ -1,5 +1,22 @@
 """Relaxations of the discrete architecture choice, registered by name."""
 
-from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, Softmax, alpha_dict
+from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation, Softmax, alpha_dict
+from dagnas.relax.hypernet import Hypernet
+from dagnas.relax.sampled import Dirichlet, Gumbel
+from dagnas.relax.sigmoid import Sigmoid
+from dagnas.relax.sparse import Sparsemax, SparseSimplex
 
-__all__ = ["RELAXATIONS", "Mixing", "Relaxation", "Softmax", "alpha_dict"]
+__all__ = [
+    "RELAXATIONS",
+    "Dirichlet",
+    "Gumbel",
+    "Hypernet",
+    "Mixing",
+    "OpModules",
+    "Relaxation",
+    "Sigmoid",
+    "Softmax",
+    "SparseSimplex",
+    "Sparsemax",
+    "alpha_dict",
+]

@@ -18,6 +18,8 @@ from dagnas.registry import Registry
 from dagnas.spec.components import NoOptions
 
 Mixing = dict[str, torch.Tensor]
+#: choice key → op name → the modules computing that op (one per cell sharing the key)
+OpModules = dict[str, dict[str, list[nn.Module]]]
 
 
 class Relaxation(nn.Module):
@@ -31,6 +33,9 @@ class Relaxation(nn.Module):
     Options: ClassVar[type[BaseModel]] = NoOptions
     #: the architecture optimizer's steps are followed by :meth:`project`.
     projected: ClassVar[bool] = False
+    #: architecture-optimizer settings (fields of ``search.arch``) this
+    #: method needs or prefers; a spec fills those the user did not give.
+    arch_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__()
@@ -46,7 +51,13 @@ class Relaxation(nn.Module):
     def final(self) -> Mixing:
         """Deterministic mixing weights: what derivation and reports read."""
         with torch.no_grad():
-            return {k: v.detach() for k, v in self().items()}
+            return {k: v.detach().clone() for k, v in self().items()}
+
+    def bind(self, ops: OpModules) -> None:
+        """Receive the supernet's op modules per choice (after compiling)."""
+
+    def new_minibatch(self) -> None:
+        """Called once per minibatch, before its architecture and weight steps."""
 
     def set_progress(self, progress: float) -> None:
         """Tell the relaxation how far the search is (0 → 1), for annealing."""

@@ -86,6 +86,58 @@ class Argmax:
         return _finish(arch)
 
 
+class _PerOp:
+    """Every edge keeps each of its non-`none` ops that :meth:`keeps` accepts.
+
+    An Architecture edge holds one ``op``: the strongest kept one. When
+    several are kept, ``ops_kept`` lists them all, strongest first, and the
+    child network sums them; an edge with none kept is dropped.
+    """
+
+    def keeps(self, w: float) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for u, v, d in g.edges(data=True):
+            if "ops" not in d:
+                continue
+            w = weights[d["key"]]
+            kept = [
+                i
+                for i, op in enumerate(d["ops"])
+                if not OPS.get(op).zero and self.keeps(w[i].item())
+            ]
+            kept.sort(key=lambda i: -w[i].item())
+            if kept:
+                _keep(arch, u, v, d, w, kept[0])
+            if len(kept) > 1:
+                arch.edges[u, v]["ops_kept"] = [d["ops"][i] for i in kept]
+        return _finish(arch)
+
+
+@DERIVE_RULES.register("threshold")
+class Threshold(_PerOp):
+    """FairDARTS (Chu et al. 2020): keep every op whose weight exceeds ``threshold``."""
+
+    class Options(Strict):
+        threshold: float = 0.85
+
+    def __init__(self, threshold: float = 0.85):
+        self.threshold = threshold
+
+    def keeps(self, w: float) -> bool:
+        return w > self.threshold
+
+
+@DERIVE_RULES.register("support")
+class Support(_PerOp):
+    """Sparse α (Ito 2022): keep every op whose weight is not exactly zero."""
+
+    def keeps(self, w: float) -> bool:
+        return w != 0
+
+
 def _finish(arch: nx.DiGraph) -> nx.DiGraph:
     s = nb201_string(arch)
     if s is not None:

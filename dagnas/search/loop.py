@@ -1,6 +1,7 @@
 """The bilevel loop shared by every space and method.
 
-Per minibatch: if the schedule says so, one architecture step on a val batch
+Per minibatch: the relaxation's ``new_minibatch`` hook (hypernet draws λ);
+if the schedule says so, one architecture step on a val batch
 (hypergradient, optimizer step, the relaxation's projection, regularizer
 updates); then one weight step on a train batch (SGD, gradient clipping).
 Per epoch: cosine learning rate, evaluation on the whole val split, one line
@@ -127,6 +128,7 @@ class Searcher:
     def _one_step(self, lr: float) -> None:
         start = time.perf_counter()
         model, train = self.model, self.train.next()
+        model.relaxation.new_minibatch()
         stepped = self.schedule.arch_step_due()
         if stepped:
             self.a_opt.zero_grad(set_to_none=True)
@@ -139,7 +141,8 @@ class Searcher:
         mixing = {k: v.detach() for k, v in model.relaxation().items()}
         logits = model(train[0], mixing)
         loss = nn.functional.cross_entropy(logits, train[1])
-        loss.backward()
+        if loss.requires_grad:  # False when a sampled architecture reaches no weight
+            loss.backward()
         clip = self.cfg.weights.grad_clip
         norm = nn.utils.clip_grad_norm_(model.weights(), clip if clip else math.inf)
         self.w_opt.step()

@@ -82,6 +82,19 @@ class SearchConfig(Strict):
     regularizers: list[Annotated[Component, _component("regularizer")]] = []
     checkpoint_every: PositiveInt | None = None
 
+    @model_validator(mode="after")
+    def _arch_defaults(self) -> SearchConfig:
+        """Fill the ``arch`` settings the relaxation asks for and the user left out
+        (sparse_simplex: SGD without weight decay, its proximal step)."""
+        from dagnas.relax import RELAXATIONS
+
+        wanted = RELAXATIONS.get(self.relaxation.name).arch_defaults
+        missing = {k: v for k, v in wanted.items() if k not in self.arch.model_fields_set}
+        if not missing:
+            return self
+        arch = ArchOptim.model_validate({**self.arch.model_dump(exclude_unset=True), **missing})
+        return self.model_copy(update={"arch": arch})
+
 
 class SpaceBase(Strict):
     """Fields every space kind has."""
@@ -90,7 +103,7 @@ class SpaceBase(Strict):
     description: str = ""
     input_shape: list[PositiveInt] | None = Field(None, min_length=1, max_length=3)
     num_classes: int | None = Field(None, ge=2)
-    search: SearchConfig = SearchConfig()
+    search: SearchConfig = Field(default_factory=SearchConfig)
     _source: Any = PrivateAttr(default=None)
 
 
