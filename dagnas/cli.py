@@ -80,6 +80,43 @@ def run(
     console.print(summary_table(f"dagnas run: {spec.name}", rows))
 
 
+def _floats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        found = [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a comma-separated list of numbers") from None
+    if not found or any(v < 0 for v in found):
+        raise click.BadParameter(f"'{value}': give one or more λ ≥ 0, e.g. 1e-4,1e-3")
+    return found
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--lambda",
+    "lams",
+    callback=_floats,
+    help="λ values of a hypernet run, e.g. 1e-4,1e-3,1e-2: one architecture each.",
+)
+@click.option("--rule", help="A derivation rule instead of the run's (topk, support...).")
+def derive(run_dir: str, lams: list[float] | None, rule: str | None) -> None:
+    """Derive architectures again from RUN_DIR's checkpoint, with no new search."""
+    from rich.console import Console
+
+    from dagnas.progress import rows_table
+    from dagnas.rederive import rederive
+
+    found = rederive(Path(run_dir), lams, rule)
+    rows = [
+        ["-" if d.lam is None else f"{d.lam:g}", d.rule, str(d.params), d.hash[:12], d.stem]
+        for d in found
+    ]
+    columns = ["λ", "rule", "params", "hash", "files"]
+    Console(width=120).print(rows_table(f"dagnas derive: {run_dir}", columns, rows))
+
+
 @main.command()
 @click.argument("spaces", nargs=-1, required=True)
 def validate(spaces: tuple[str, ...]) -> None:

@@ -49,3 +49,13 @@ def summary_table(title: str, rows: dict[str, Any]) -> Table:
         text = f"{value:.4g}" if isinstance(value, float) else str(value)
         table.add_row(key, text)
     return table
+
+
+def rows_table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    """A table with a header row."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    return table

@@ -122,8 +122,9 @@ def run_search(
     graph = lower(spec, data.input_shape, data.num_classes)
     torch.manual_seed(cfg.seed)
     model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options).to(device)
-    if not resume:
-        atomic_write_text(run_dir / CONFIG, dump_spec(spec))
+    if not resume:  # with the data's shape, so the run's graph can be rebuilt from it
+        shapes = {"input_shape": list(data.input_shape), "num_classes": data.num_classes}
+        atomic_write_text(run_dir / CONFIG, dump_spec(spec.model_copy(update=shapes)))
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
     searcher = Searcher(model, train, val, cfg, run_dir, on_step)
