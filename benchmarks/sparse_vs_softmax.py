@@ -3,7 +3,9 @@
 Per method and seed: one search on digits, the fraction of exactly-zero
 mixing weights at the end, step time per epoch, the derived architecture
 (the space's rule, top-2) retrained from scratch with one budget, its test
-accuracy. Writes JSON; prints a table.
+accuracy. Step time: per epoch from the search's metrics, and the final α's
+forward+backward cost over the initial α's, timed alternately after the
+search. Writes JSON; prints a line per run.
 
     python benchmarks/sparse_vs_softmax.py --seeds 0,1,2 --out sparse_vs_softmax.json
 """
@@ -12,14 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from dagnas.compile import ChildNet, compile_supernet
+from dagnas.compile import ChildNet, Supernet, compile_supernet
 from dagnas.data import load_dataset
+from dagnas.relax import Mixing
 from dagnas.search.derive import derive
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, load_space
@@ -27,6 +31,25 @@ from dagnas.spec.lower import lower
 from dagnas.train import TrainConfig, train_architecture
 
 SPACE = Path(__file__).resolve().parent.parent / "spaces" / "darts_digits.yaml"
+
+
+def step_cost(model: Supernet, mixing: Mixing, batch: tuple[torch.Tensor, ...]) -> float:
+    """Seconds of one forward + backward pass of the supernet under ``mixing``."""
+    start = time.perf_counter()
+    loss = torch.nn.functional.cross_entropy(model(batch[0], mixing), batch[1])
+    loss.backward()
+    model.zero_grad(set_to_none=True)
+    return time.perf_counter() - start
+
+
+def step_cost_ratio(model: Supernet, start: Mixing, end: Mixing, batch, repeats: int = 7) -> float:
+    """Median step time under the final mixing over that under the initial one,
+    timed alternately on one batch so the machine's load hits both alike."""
+    first, last = [], []
+    for _ in range(repeats):
+        first.append(step_cost(model, start, batch))
+        last.append(step_cost(model, end, batch))
+    return statistics.median(last) / statistics.median(first)
 
 
 def one(method: dict[str, Any], arch: dict[str, Any], seed: int, epochs: int, retrain: int):
@@ -44,12 +67,14 @@ def one(method: dict[str, Any], arch: dict[str, Any], seed: int, epochs: int, re
     graph = lower(spec, data.input_shape, data.num_classes)
     torch.manual_seed(seed)
     model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options)
+    initial = model.relaxation.final()
     start = time.perf_counter()
     result = Searcher(model, data.train.tensors, data.val.tensors, cfg).run()
     search_time = time.perf_counter() - start
     arch_graph = derive(graph, result.weights, run=f"{method['name']}-{seed}")
     trained = train_architecture(arch_graph, data, TrainConfig(epochs=retrain, seed=seed))
     steps = [m["step_time"] for m in result.metrics]
+    batch = tuple(t[: cfg.batch_size] for t in data.train.tensors)
     return {
         "method": method["name"],
         "options": cfg.relaxation.options,
@@ -59,6 +84,7 @@ def one(method: dict[str, Any], arch: dict[str, Any], seed: int, epochs: int, re
         "zero_fraction_by_epoch": [m["zero_fraction"] for m in result.metrics],
         "step_time_by_epoch": steps,
         "late_over_first_step_time": (sum(steps[-3:]) / 3) / steps[0],
+        "final_over_initial_step_cost": step_cost_ratio(model, initial, result.weights, batch),
         "search_val_acc": result.metrics[-1]["val_acc"],
         "search_time": search_time,
         "derived_params": sum(p.numel() for p in ChildNet(arch_graph).parameters()),
@@ -89,6 +115,7 @@ def main() -> None:
             print(
                 f"{name:15s} seed {seed}: zeros {row['zero_fraction']:.3f}"
                 f"  step time late/first {row['late_over_first_step_time']:.2f}"
+                f" (alternating: {row['final_over_initial_step_cost']:.2f})"
                 f"  search {row['search_time']:.0f}s  params {row['derived_params']}"
                 f"  test acc {row['test_acc']:.4f}",
                 flush=True,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import torch
@@ -40,8 +41,8 @@ class Derived:
     architecture: nx.DiGraph
 
 
-def load_supernet(run_dir: Path) -> Supernet:
-    """The run's supernet with the weights and α of its last checkpoint."""
+def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
+    """The run's spec, and its supernet with the weights and α of its last checkpoint."""
     spec = load_run_spec(run_dir)
     cfg = spec.search
     if spec.input_shape is None or spec.num_classes is None:  # a hand-made config
@@ -59,7 +60,7 @@ def load_supernet(run_dir: Path) -> Supernet:
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
     except Exception as e:  # a corrupt or foreign file: say which and why
         raise RunError(f"{path}: cannot load the model state ({e})") from None
-    return model
+    return spec, model
 
 
 def rederive(
@@ -70,12 +71,12 @@ def rederive(
     Files are ``architecture_<rule>.json`` / ``architecture[_<rule>]_lam1e-04.json``
     (and .graphml, .png) in ``run_dir``.
     """
-    model = load_supernet(run_dir)
+    spec, model = load_supernet(run_dir)
     relax, graph = model.relaxation, model.graph
     if lams and not isinstance(relax, Hypernet):
         raise RunError(
-            f"--lambda needs a hypernet run; {run_dir} searched with '{type(relax).__name__}'"
-            f" ({graph.graph['derive']['name']} rule); drop --lambda"
+            f"--lambda needs a hypernet run; {run_dir} searched with relaxation"
+            f" '{spec.search.relaxation.name}'; drop --lambda"
         )
     if rule is not None:
         DERIVE_RULES.get(rule)  # unknown names fail here, with the known ones

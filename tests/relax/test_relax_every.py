@@ -72,7 +72,7 @@ def test_foreign_or_bad_option_is_located_spec_error(relaxation, expected):
 
 def test_relaxation_fills_the_arch_settings_it_needs_unless_given():
     sparse = SearchConfig.model_validate({"relaxation": "sparse_simplex"})
-    assert (sparse.arch.optimizer, sparse.arch.weight_decay) == ("sgd", 0.0)
+    assert (sparse.arch.optimizer, sparse.arch.lr, sparse.arch.weight_decay) == ("sgd", 0.1, 0.0)
     mine = SearchConfig.model_validate(
         {"relaxation": "sparse_simplex", "arch": {"optimizer": "adam", "lr": 0.1}}
     )

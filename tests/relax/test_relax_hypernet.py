@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.errors import DagnasError
 from dagnas.relax.hypernet import op_costs
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
@@ -117,3 +119,14 @@ def test_direct_mode_and_mlp(tiny_cell_graph):
     net = compile_supernet(tiny_cell_graph, "hypernet", mode="direct")
     w = net.relaxation.final(lam=0.0)["normal:0->2"]
     torch.testing.assert_close(w, torch.full((n,), 1 / n))
+
+
+def test_log_input_places_lambda_on_the_sampled_range(tiny_cell_graph):
+    net = compile_supernet(tiny_cell_graph, "hypernet", input="log", log_min=-4, log_max=0)
+    relax = net.relaxation
+    assert [relax.net_input(lam) for lam in (1e-4, 1e-2, 1.0)] == [0.0, 0.5, 1.0]
+    a0, a1, a2 = (relax.alphas(lam) for lam in (1e-4, 1e-2, 1.0))
+    for key in relax.choices:  # α is linear in log λ now
+        torch.testing.assert_close(a2[key] - a0[key], 2 * (a1[key] - a0[key]))
+    with pytest.raises(DagnasError, match="needs λ > 0"):
+        relax.final(lam=0.0)
