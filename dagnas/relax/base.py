@@ -73,6 +73,11 @@ class Relaxation(nn.Module):
     def after_weight_step(self) -> None:
         """Hook after each weight step (pruning, for instance)."""
 
+    def live(self) -> Mixing | None:
+        """Per choice, 1 where an option can still be chosen and 0 where it was
+        pruned or dropped; None when the relaxation never prunes."""
+        return None
+
 
 RELAXATIONS: Registry[type[Relaxation]] = Registry("relaxation")
 

@@ -81,6 +81,11 @@ class SearchConfig(Strict):
     schedule: Annotated[Component, _component("schedule")] = Component(name="alternate")
     regularizers: list[Annotated[Component, _component("regularizer")]] = []
     checkpoint_every: PositiveInt | None = None
+    eval_samples: PositiveInt | None = Field(
+        None,
+        description="val examples scored after each epoch (default: all; a --max-steps smoke"
+        " run scores as many as it trains on)",
+    )
 
     @model_validator(mode="after")
     def _arch_defaults(self) -> SearchConfig:
@@ -121,6 +126,9 @@ class DartsCellSpec(SpaceBase):
     output: Literal["concat", "last"] = "concat"
     preprocess: bool = True
     final_activation: bool = False
+    #: BatchNorm (affine=False) after each intermediate node's sum in the supernet;
+    #: DARTS-PRIME sets it, since its clipped weights are not normalised per edge.
+    node_norm: bool = False
     ops: list[OpName] = Field(min_length=1)
     reduction_ops: list[OpName] | None = Field(None, min_length=1)
     edges: list[str] | None = None

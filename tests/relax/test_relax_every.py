@@ -11,6 +11,8 @@ from dagnas.relax import RELAXATIONS
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, parse_spec
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # conv-heavy: see conftest
+
 
 def random_data(shape: tuple[int, ...], n: int = 24, classes: int = 3, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
@@ -81,3 +83,14 @@ def test_relaxation_fills_the_arch_settings_it_needs_unless_given():
     assert SearchConfig.model_validate({"relaxation": "softmax"}).arch == SearchConfig().arch
     # the resolved config reloads to the same settings
     assert SearchConfig.model_validate(sparse.model_dump()).arch == sparse.arch
+
+
+def test_compare_methods_keep_the_arch_settings_a_relaxation_needs():
+    from dagnas.methods import apply_method, resolve_method
+    from dagnas.spec import load_space
+
+    spec = load_space("spaces/darts_digits.yaml")  # sets arch lr 3e-3 for Adam
+    arch = apply_method(spec, resolve_method("sparse_simplex")).search.arch
+    assert (arch.optimizer, arch.lr, arch.weight_decay) == ("sgd", 0.1, 0.0)
+    assert apply_method(spec, resolve_method("hypernet")).search.arch.lr == 0.05
+    assert apply_method(spec, resolve_method("darts")).search.arch == spec.search.arch
