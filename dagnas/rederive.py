@@ -17,7 +17,7 @@ import networkx as nx
 import torch
 
 from dagnas.compile import ChildNet, Supernet, compile_supernet
-from dagnas.data import load_dataset
+from dagnas.data import DataSplits, load_dataset
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
@@ -41,12 +41,20 @@ class Derived:
     architecture: nx.DiGraph
 
 
+def run_data(spec: Any) -> DataSplits:
+    """The run's dataset, split as the search split it."""
+    c = spec.search
+    return load_dataset(
+        c.data, c.data_root, seed=c.seed, val_fraction=c.val_fraction, limit=c.data_limit
+    )
+
+
 def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     """The run's spec, and its supernet with the weights and α of its last checkpoint."""
     spec = load_run_spec(run_dir)
     cfg = spec.search
     if spec.input_shape is None or spec.num_classes is None:  # a hand-made config
-        data = load_dataset(cfg.data, cfg.data_root, seed=cfg.seed, limit=cfg.data_limit)
+        data = run_data(spec)
         shape, classes = data.input_shape, data.num_classes
     else:
         shape, classes = tuple(spec.input_shape), spec.num_classes
@@ -68,6 +76,9 @@ def rederive(
 ) -> list[Derived]:
     """Derive and write one architecture per λ (hypernet runs) or one with ``rule``.
 
+    A rule that needs the supernet (``perturbation``) scores it on the run's
+    validation split, reloaded as the search split it.
+
     Files are ``architecture_<rule>.json`` / ``architecture[_<rule>]_lam1e-04.json``
     (and .graphml, .png) in ``run_dir``.
     """
@@ -83,10 +94,12 @@ def rederive(
         if rule != graph.graph["derive"]["name"]:
             graph.graph["derive"] = {"name": rule}
     name = graph.graph["derive"]["name"]
+    needs_model = getattr(DERIVE_RULES.get(name), "needs_model", False)
+    val = tuple(run_data(spec).val.tensors) if needs_model else None
     out = []
     for lam in lams or [None]:
         weights = relax.final(lam) if isinstance(relax, Hypernet) else relax.final()
-        arch = derive(graph, weights, run=run_dir.name)
+        arch = derive(graph, weights, run=run_dir.name, model=model, val=val)
         parts = ["architecture"] + ([name] if rule or lam is None else [])
         stem = "_".join(parts + ([] if lam is None else [f"lam{lam:.0e}"]))
         write_architecture(arch, run_dir, stem)

@@ -53,6 +53,9 @@ def test_rederive_with_another_rule_and_errors(tmp_path):
     result = CliRunner().invoke(main, ["derive", run, "--rule", "support"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "architecture_support.json").exists()
+    result = CliRunner().invoke(main, ["derive", run, "--rule", "perturbation"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run" / "architecture_perturbation.json").exists()
     result = CliRunner().invoke(main, ["derive", run, "--lambda", "1e-3"])
     assert result.exit_code == 1
     assert "--lambda needs a hypernet run" in result.output and "'sparse_simplex'" in result.output
