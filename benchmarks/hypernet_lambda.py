@@ -33,7 +33,7 @@ def main() -> None:
     p.add_argument("--lams", default="1e-4,1e-3,1e-2,1e-1")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--arch-lr", type=float, default=3e-3)
+    p.add_argument("--arch-lr", type=float, default=0.05, help="Adam lr (hypernet default)")
     p.add_argument("--options", default="{}", help="hypernet options as JSON")
     p.add_argument("--out", default="hypernet.json")
     a = p.parse_args()
