@@ -12,8 +12,6 @@ from dagnas.compile import ChildNet
 from dagnas.export import read_json
 from tests.conftest import TINY_CELL
 
-pytestmark = pytest.mark.usefixtures("one_thread")  # conv-heavy: see conftest
-
 LAMS = ["1e-04", "1e-03", "1e-02", "1e-01"]
 
 

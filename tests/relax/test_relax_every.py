@@ -11,8 +11,6 @@ from dagnas.relax import RELAXATIONS
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, parse_spec
 
-pytestmark = pytest.mark.usefixtures("one_thread")  # conv-heavy: see conftest
-
 
 def random_data(shape: tuple[int, ...], n: int = 24, classes: int = 3, seed: int = 0):
     g = torch.Generator().manual_seed(seed)

@@ -13,8 +13,6 @@ from dagnas.relax.hypernet import op_costs
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
-pytestmark = pytest.mark.usefixtures("one_thread")  # conv-heavy: see conftest
-
 
 def data(n: int = 24, seed: int = 0):
     g = torch.Generator().manual_seed(seed)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
 import torch
 from scipy.special import digamma, gammaln
 
@@ -12,8 +11,6 @@ from dagnas.compile import compile_supernet
 from dagnas.relax import Dirichlet, Gumbel, Sigmoid
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
-
-pytestmark = pytest.mark.usefixtures("one_thread")  # conv-heavy: see conftest
 
 OPS = ["none", "skip_connect", "avg_pool_3x3", "max_pool_3x3"]
 

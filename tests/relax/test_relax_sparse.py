@@ -11,8 +11,6 @@ from dagnas.search.hypergrad import Objective, first_order
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
-pytestmark = pytest.mark.usefixtures("one_thread")  # conv-heavy: see conftest
-
 
 def data(n: int = 32, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
