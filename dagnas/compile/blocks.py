@@ -29,11 +29,7 @@ from dagnas.samplers import (
     make_block,
     make_sampler,
 )
-
-
-def stage_seed(seed: int, stage: int) -> int:
-    """The sampler seed of stage ``stage`` in a run seeded with ``seed``."""
-    return seed + 7919 * stage
+from dagnas.samplers.report import stage_seed
 
 
 def stage_samplers(macro: dict[str, Any]) -> list[DagSampler]:

@@ -253,7 +253,7 @@ class DenseBlocksSpec(SpaceBase):
 
     kind: Literal["dense_blocks"]
     stages: list[StageSpec] = Field(min_length=1)
-    sampler: Annotated[Component, _component("sampler")] = Component(name="uniform")
+    sampler: Annotated[Component, _component("sampler")] = Component(name="uniform", method="auto")
     resample: ResampleSpec = ResampleSpec()
     derive: Annotated[Component, _component("derive")] = Component(name="best_block")
 
