@@ -17,8 +17,9 @@ from dagnas.samplers import DagConstraints, from_networkx, space_size
 @pytest.mark.slow
 def test_run_dense_digits_writes_architecture_and_block_history(tmp_path):
     out = tmp_path / "run"
-    # digits: 11 steps per epoch; resample after epoch 2, then a partial third epoch
-    args = ["run", "spaces/dense_digits.yaml", "--max-steps", "25", "--out", str(out), "-q"]
+    # digits at batch 256: 2 steps per epoch; resample after epoch 2, then a partial third
+    args = ["run", "spaces/dense_digits.yaml", "--max-steps", "5", "--batch-size", "256"]
+    args += ["--out", str(out), "-q"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     lines = [json.loads(s) for s in (out / "blocks.jsonl").read_text().splitlines()]

@@ -50,10 +50,28 @@ class _Ready:
     """A plan with its index and combination tensors on one device and dtype."""
 
     plan: StagePlan
-    select: list[list[torch.Tensor | None]]
-    combine: list[torch.Tensor | None]
-    output: torch.Tensor  # (output nodes, active blocks)
+    select: list[list[torch.Tensor | None]]  # per step and source: node positions, or all
+    combine: list[torch.Tensor | None]  # per step: (nodes, terms), or identity
+    output: torch.Tensor  # (output nodes, active blocks): which block ends where
     slots: torch.Tensor  # (active blocks,)
+
+    @classmethod
+    def build(cls, plan: StagePlan, like: torch.Tensor) -> _Ready:
+        dev = like.device
+
+        def index(sel: tuple[int, ...] | None) -> torch.Tensor | None:
+            return None if sel is None else torch.tensor(sel, device=dev)
+
+        out = torch.zeros(len(plan.output), len(plan.slots), dtype=like.dtype)
+        for u, bs in enumerate(plan.output):
+            out[u, list(bs)] = 1.0
+        return cls(
+            plan,
+            [[index(src.select) for src in st.sources] for st in plan.steps],
+            [None if st.combine is None else like.new_tensor(st.combine) for st in plan.steps],
+            out.to(dev),
+            torch.tensor(plan.slots, dtype=torch.long, device=dev),
+        )
 
 
 class DenseStage(nn.Module):
@@ -116,21 +134,7 @@ class DenseStage(nn.Module):
         if key not in self._plans:
             if len(self._plans) >= PLAN_CACHE:
                 self._plans.clear()
-            plan = self.plan(slots)
-
-            def index(sel: tuple[int, ...] | None) -> torch.Tensor | None:
-                return None if sel is None else torch.tensor(sel, device=like.device)
-
-            out = torch.zeros(len(plan.output), len(slots), dtype=like.dtype)
-            for u, bs in enumerate(plan.output):
-                out[u, list(bs)] = 1.0
-            self._plans[key] = _Ready(
-                plan,
-                [[index(src.select) for src in st.sources] for st in plan.steps],
-                [None if st.combine is None else like.new_tensor(st.combine) for st in plan.steps],
-                out.to(like.device),
-                torch.tensor(slots, dtype=torch.long, device=like.device),
-            )
+            self._plans[key] = _Ready.build(self.plan(slots), like)
         return self._plans[key]
 
     def forward(self, x: torch.Tensor, pi: torch.Tensor | None) -> torch.Tensor:
