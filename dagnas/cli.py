@@ -44,6 +44,9 @@ def main(verbose: bool) -> None:
     "--data", help="digits (default), mnist, fashion_mnist, cifar10, mnist1d, or an .npz."
 )
 @click.option("--data-root", type=click.Path(file_okay=False), help="Folder holding the dataset.")
+@click.option(
+    "--data-limit", type=click.IntRange(min=2), help="Use N training examples (smoke runs)."
+)
 @click.option("--epochs", type=click.IntRange(min=1))
 @click.option("--max-steps", type=click.IntRange(min=1), help="Stop after N steps (smoke runs).")
 @click.option("--batch-size", type=click.IntRange(min=1))
@@ -130,3 +133,43 @@ def schema() -> None:
     from dagnas.spec import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+@main.command()
+@click.argument("space", required=False)
+@click.option(
+    "--methods",
+    default="darts,crb",
+    show_default=True,
+    help="Comma-separated presets (darts, crb, crb_admm) or relaxation names.",
+)
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), help="Search epochs (default: the space's).")
+@click.option("--max-steps", type=click.IntRange(min=1), help="Stop each search after N steps.")
+@click.option("--retrain-epochs", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default runs/compare-NAME).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def compare(
+    space: str | None, methods: str, seeds: int, out: str | None, quiet: bool, **budget: Any
+) -> None:
+    """Search, retrain and table several METHODS × seeds on SPACE (resumable)."""
+    from dagnas.compare import Budget, markdown, run_compare
+    from dagnas.methods import parse_methods
+    from dagnas.progress import step_bar
+    from dagnas.run import resolve_space
+    from dagnas.spec import load_space
+
+    chosen = parse_methods(methods)
+    spec = load_space(resolve_space(space))
+    folder = Path(out) if out else Path("runs") / f"compare-{spec.name}"
+    rows = run_compare(
+        spec,
+        chosen,
+        seeds,
+        folder,
+        Budget(**budget),
+        bar=lambda label: step_bar(label, enabled=not quiet),
+    )
+    click.echo(markdown(rows, spec.name))
+    click.echo(f"results in {folder}")

@@ -133,7 +133,7 @@ def run_search(
         log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
     result = searcher.run()
     weights = {k: v.cpu() for k, v in result.weights.items()}
-    arch = derive(model.current_graph(), weights, run=run_dir.name)
+    arch = derive(model.current_graph(), weights, run=run_dir.name, model=model, val=val)
     write_architecture(arch, run_dir)
     last = result.metrics[-1] if result.metrics else {}
     summary = {
@@ -147,6 +147,7 @@ def run_search(
         "val_acc": last.get("val_acc"),
         "val_loss": last.get("val_loss"),
         "zero_fraction": last.get("zero_fraction"),
+        "arch_step_ratio": last.get("arch_step_ratio"),
         "wall_time": time.perf_counter() - started,
         "architecture_hash": canonical_hash(arch),
         "nb201": arch.graph.get("nb201"),

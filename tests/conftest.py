@@ -73,3 +73,13 @@ def tiny_cell_graph():
 def tiny_dag_net(tiny_dag_graph):
     torch.manual_seed(0)
     return compile_supernet(tiny_dag_graph)
+
+
+@pytest.fixture
+def one_thread():
+    """Torch on one thread: tiny convolutions run faster, and far faster (10x+) when
+    other processes load the 2 cores and intra-op threads thrash."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

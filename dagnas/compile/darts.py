@@ -54,6 +54,12 @@ class Cell(nn.Module):
             ops = d["ops"] if "ops" in d else [d["op"]]
             self.edges[f"{i}->{j}"] = MixedEdge(ops, c, c, stride, search)
             self.keys[j].append((i, d.get("key", f"{cell}:{i}->{j}")))
+        # DARTS-PRIME: normalise each intermediate node's sum during the search only
+        self.norms = nn.ModuleList(
+            nn.BatchNorm2d(c, affine=False)
+            for _ in range(m["nodes"])
+            if search and m.get("node_norm", False)
+        )
         out = f"{cell}:out"
         self.fed = sorted(g.nodes[u]["index"] for u in g.predecessors(out))
         self.out_channels = c * len(self.fed)
@@ -69,7 +75,8 @@ class Cell(nn.Module):
                 self.edges[f"{i}->{j}"](states[i], mixing[k] if mixing else None)
                 for i, k in self.keys[j]
             ]
-            states.append(add_all(terms, states[-1], (n, self.c, h, w)))
+            node = add_all(terms, states[-1], (n, self.c, h, w))
+            states.append(self.norms[j - self.n_in](node) if self.norms else node)
         return torch.cat([states[j] for j in self.fed], dim=1)
 
 

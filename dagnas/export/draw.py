@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from dagnas.errors import DagnasError
-from dagnas.export.atomic import atomic_write_bytes
 from dagnas.graph import cells, is_active, levels
+from dagnas.io import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -11,8 +11,8 @@ from typing import Any
 import networkx as nx
 
 from dagnas.errors import DagnasError
-from dagnas.export.atomic import atomic_write_bytes
 from dagnas.graph import from_json_dict, to_json_dict
+from dagnas.io import atomic_write_bytes
 
 PathLike = str | os.PathLike[str]
 

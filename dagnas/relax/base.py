@@ -64,6 +64,11 @@ class Relaxation(nn.Module):
     def after_weight_step(self) -> None:
         """Hook after each weight step (pruning, for instance)."""
 
+    def live(self) -> Mixing | None:
+        """Per choice, 1 where an option can still be chosen and 0 where it was
+        pruned or dropped; None when the relaxation never prunes."""
+        return None
+
     def reset_options(self, key: str, options: Sequence[int]) -> None:
         """Forget what was learnt about ``options`` of choice ``key``, whose
         candidates were replaced (dense-block resampling). Default: their α

@@ -1,6 +1,12 @@
 """The bilevel search engine and its registered components."""
 
-from dagnas.search import derive, hypergrad, schedules  # noqa: F401  (registers)
+from dagnas.search import (  # noqa: F401  (registers)
+    derive,
+    hypergrad,
+    perturb,
+    regularizers,
+    schedules,
+)
 from dagnas.search.components import (
     DERIVE_RULES,
     HYPERGRADIENTS,

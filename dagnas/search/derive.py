@@ -14,7 +14,9 @@ from typing import Any
 import networkx as nx
 import torch
 from pydantic import PositiveInt
+from torch import nn
 
+from dagnas.errors import RunError
 from dagnas.ops import OPS
 from dagnas.samplers import Block, block_from_json, block_to_json
 from dagnas.search.components import DERIVE_RULES
@@ -165,8 +167,54 @@ def nb201_string(arch: nx.DiGraph) -> str | None:
     return "+".join(nodes)
 
 
-def derive(g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
-    """Apply the SearchGraph's derivation rule (``g.graph["derive"]``)."""
+def derive(
+    g: nx.DiGraph,
+    weights: Weights,
+    run: str | None = None,
+    *,
+    model: Any = None,
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> nx.DiGraph:
+    """Apply the SearchGraph's derivation rule (``g.graph["derive"]``).
+
+    A rule whose class sets ``needs_model = True`` (e.g. ``perturbation``)
+    also receives the trained supernet and the validation split ``(x, y)``
+    as keyword arguments ``model`` and ``val``.
+    """
+    spec = dict(g.graph["derive"])
+    name = spec.pop("name")
+    rule = DERIVE_RULES.get(name)
+    if not getattr(rule, "needs_model", False):
+        return rule(**spec)(g, weights, run)
+    if model is None or val is None:
+        raise RunError(
+            f"derivation rule '{name}' needs the trained supernet and validation data;"
+            " call derive(..., model=supernet, val=(x, y))"
+        )
+    return rule(**spec)(g, weights, run, model=model, val=val)
+
+
+def discretize(g: nx.DiGraph, weights: Weights) -> Weights:
+    """D(w): the derived architecture as one-hot mixing weights, detached.
+
+    Each kept edge gets 1 on its op; edges the rule drops (e.g. outside
+    DARTS's top-k) are all zero. Rules that need the supernet (``needs_model``)
+    are replaced by the per-edge ``argmax``, which needs only ``weights``. In
+    spaces whose choices are graph attributes (dense blocks, whose rule
+    ``best_block`` keeps the largest weight) it is the argmax of each choice.
+    """
+    detached = {k: w.detach() for k, w in weights.items()}
+    if "choices" in g.graph:  # choices not on edges (dense blocks): argmax per choice
+        return {k: nn.functional.one_hot(w.argmax(), len(w)).to(w) for k, w in detached.items()}
     spec = dict(g.graph["derive"])
     rule = DERIVE_RULES.get(spec.pop("name"))
-    return rule(**spec)(g, weights, run)
+    if getattr(rule, "needs_model", False):
+        arch = Argmax()(g, detached)
+    else:
+        arch = rule(**spec)(g, detached)
+    ops = {d["key"]: d["ops"] for _, _, d in g.edges(data=True) if "ops" in d}
+    out = {k: torch.zeros_like(w) for k, w in detached.items()}
+    for _, _, d in arch.edges(data=True):
+        if d.get("searched"):
+            out[d["key"]][ops[d["key"]].index(d["op"])] = 1.0
+    return out

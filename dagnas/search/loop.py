@@ -3,7 +3,7 @@
 Per minibatch: if the schedule says so, one architecture step on a val batch
 (hypergradient, optimizer step, the relaxation's projection, regularizer
 updates); then one weight step on a train batch (SGD, gradient clipping).
-Per epoch: cosine learning rate, evaluation on the whole val split, one line
+Per epoch: cosine learning rate, evaluation on the val split, one line
 of metrics, the α history, the supernet's end-of-phase hook (dense blocks
 resample there and log ``blocks.jsonl``), and an atomic checkpoint when a run
 folder is given.
@@ -70,7 +70,8 @@ class Searcher:
         self.model, self.cfg, self.run_dir, self.on_step = model, cfg, run_dir, on_step
         self.train = Batches(*train, cfg.batch_size, cfg.seed)
         self.val = Batches(*val, cfg.batch_size, cfg.seed + 1)
-        self.val_all = val
+        n_eval = cfg.eval_samples or (cfg.max_steps * cfg.batch_size if cfg.max_steps else None)
+        self.val_all = (val[0][:n_eval], val[1][:n_eval]) if n_eval else val
         w, a = cfg.weights, cfg.arch
         self.w_opt = torch.optim.SGD(
             model.weights(), lr=w.lr, momentum=w.momentum, weight_decay=w.weight_decay
@@ -182,6 +183,8 @@ class Searcher:
 
     def _end_epoch(self, lr: float) -> None:
         a = self.acc
+        arch_total = a["arch_steps"] + sum(m["arch_steps"] for m in self.metrics)
+        weight_total = a["batches"] + sum(m["weight_steps"] for m in self.metrics)
         weights = self.model.relaxation.final()
         val_loss, val_acc = self.evaluate(self.val_all, weights)
         record = {
@@ -194,6 +197,7 @@ class Searcher:
             "val_acc": val_acc,
             "weight_steps": a["batches"],
             "arch_steps": a["arch_steps"],
+            "arch_step_ratio": arch_total / max(weight_total, 1),  # cumulative, whole run
             "step_time": a["time"] / max(a["batches"], 1),
             "epoch_time": a["time"],
             "zero_fraction": zero_fraction(weights),

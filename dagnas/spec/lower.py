@@ -103,6 +103,7 @@ def _lower_darts(spec: DartsCellSpec, g: SearchGraph) -> None:
         "output": spec.output,
         "preprocess": spec.preprocess,
         "final_activation": spec.final_activation,
+        "node_norm": spec.node_norm,
     }
     cells = {"normal": spec.ops}
     if reductions and spec.reduction_type == "cell":

@@ -92,6 +92,11 @@ class SearchConfig(Strict):
     schedule: Annotated[Component, _component("schedule")] = Component(name="alternate")
     regularizers: list[Annotated[Component, _component("regularizer")]] = []
     checkpoint_every: PositiveInt | None = None
+    eval_samples: PositiveInt | None = Field(
+        None,
+        description="val examples scored after each epoch (default: all; a --max-steps smoke"
+        " run scores as many as it trains on)",
+    )
 
 
 class SpaceBase(Strict):
@@ -133,6 +138,9 @@ class DartsCellSpec(SpaceBase):
     output: Literal["concat", "last"] = "concat"
     preprocess: bool = True
     final_activation: bool = False
+    #: BatchNorm (affine=False) after each intermediate node's sum in the supernet;
+    #: DARTS-PRIME sets it, since its clipped weights are not normalised per edge.
+    node_norm: bool = False
     ops: list[OpName] = Field(min_length=1)
     reduction_ops: list[OpName] | None = Field(None, min_length=1)
     edges: list[str] | None = None

@@ -13,6 +13,8 @@ from dagnas.search.derive import block_architecture, derive
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 SPACE = """\
 kind: dense_blocks
 stages:

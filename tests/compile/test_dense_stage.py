@@ -10,6 +10,8 @@ from dagnas.compile.dense import DenseStage, loop_forward, masks_of
 from dagnas.compile.dense_plan import prune
 from dagnas.samplers import DagConstraints, chain_block, make_block, make_sampler
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 PAIRS4 = DagConstraints(4).allowed_edges()
 
 

@@ -13,12 +13,12 @@ import pytest
 
 from dagnas.errors import DagnasError
 from dagnas.export import (
-    atomic_write_bytes,
     read_json,
     write_architecture,
     write_graphml,
     write_json,
 )
+from dagnas.io import atomic_write_bytes
 from tests.export.archs import assert_same_graph
 
 

@@ -15,6 +15,7 @@ from dagnas.samplers import DagConstraints, from_networkx, space_size
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_thread")
 def test_run_dense_digits_writes_architecture_and_block_history(tmp_path):
     out = tmp_path / "run"
     # digits at batch 256: 2 steps per epoch; resample after epoch 2, then a partial third

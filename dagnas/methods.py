@@ -1,0 +1,140 @@
+"""Named search methods: presets of a space's ``search:`` config (and a few space fields).
+
+``darts`` and ``crb`` are presets; any registered relaxation name is a method
+too (that relaxation with its defaults, DARTS's schedule, no regularizers), so
+relaxations added later work in ``dagnas compare`` by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from dagnas.errors import DagnasError
+from dagnas.registry import Registry, did_you_mean
+
+
+@dataclass(frozen=True)
+class Method:
+    """Overrides a method applies: ``search`` fields (components replace, plain
+    sub-configs like ``arch`` merge) and ``space`` fields, the latter only on
+    space kinds that have them (``node_norm`` is a darts_cell field)."""
+
+    name: str
+    description: str
+    search: dict[str, Any]
+    space: dict[str, Any] = field(default_factory=dict)
+
+
+METHODS: Registry[Method] = Registry("method")
+
+
+def register_method(method: Method) -> Method:
+    return METHODS.register(method.name)(method)
+
+
+def _darts_like(relaxation: str) -> dict[str, Any]:
+    return {
+        "relaxation": {"name": relaxation},
+        "schedule": {"name": "alternate", "every": 1},
+        "regularizers": [],
+        "arch": {"optimizer": "adam"},
+    }
+
+
+def _prime(regularizer: str) -> dict[str, Any]:
+    """DARTS-PRIME: clipped weights, dynamic schedule, the 10/11 : 1/11 split."""
+    return {
+        "relaxation": {"name": "clipped"},
+        "schedule": {"name": "dynamic"},
+        "regularizers": [{"name": regularizer}],
+        "arch": {"optimizer": "adam"},
+        "hypergradient": {"name": "first"},
+        "val_fraction": 1 / 11,
+    }
+
+
+register_method(
+    Method(
+        "darts",
+        "DARTS (Liu et al. 2019): softmax, α step every minibatch, Adam",
+        _darts_like("softmax"),
+    )
+)
+register_method(
+    Method(
+        "crb",
+        "DARTS-PRIME (Maile et al. 2021): clipped + dynamic schedule + proximity, node BatchNorm",
+        _prime("proximity"),
+        {"node_norm": True},
+    )
+)
+register_method(
+    Method(
+        "crb_admm",
+        "DARTS-PRIME with the ADMM regularizer instead of proximity",
+        _prime("admm"),
+        {"node_norm": True},
+    )
+)
+
+
+def known_methods() -> list[str]:
+    """Preset names and relaxation names, sorted."""
+    from dagnas.relax import RELAXATIONS
+
+    return sorted(set(METHODS.names()) | set(RELAXATIONS.names()))
+
+
+def resolve_method(name: str) -> Method:
+    """The preset ``name``, or relaxation ``name`` with DARTS's other defaults."""
+    from dagnas.relax import RELAXATIONS
+
+    name = name.strip()
+    if name in METHODS:
+        return METHODS.get(name)
+    if name in RELAXATIONS:
+        return Method(name, f"relaxation '{name}' with its defaults", _darts_like(name))
+    known = known_methods()
+    raise DagnasError(
+        f"unknown method '{name}'{did_you_mean(name, known)} (known: {', '.join(known)});"
+        " a method is a preset or a relaxation name"
+    )
+
+
+def parse_methods(text: str) -> list[Method]:
+    """``"darts,crb"`` → the methods, all checked before anything runs."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise DagnasError("--methods is empty; give comma-separated names such as darts,crb")
+    if len(set(names)) != len(names):
+        raise DagnasError(f"--methods names a method twice: {text}")
+    return [resolve_method(n) for n in names]
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        plain = isinstance(v, dict) and "name" not in v and isinstance(base.get(k), dict)
+        out[k] = {**base[k], **v} if plain else v
+    return out
+
+
+def apply_method(spec: Any, method: Method, **search: Any) -> Any:
+    """``spec`` with ``method``'s overrides, then the non-None ``search`` overrides."""
+    given = {k: v for k, v in search.items() if v is not None}
+    fields = type(spec).model_fields
+    data = spec.model_dump(by_alias=True)
+    data.update({k: v for k, v in method.space.items() if k in fields})
+    data["search"] = _merge(_merge(data["search"], method.search), given)
+    try:
+        new = type(spec).model_validate(data)
+    except ValidationError as e:
+        issues = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        raise DagnasError(
+            f"method '{method.name}' does not fit space '{spec.name}': {issues}"
+        ) from None
+    new._source = spec._source
+    return new

@@ -1,0 +1,79 @@
+"""DARTS-PRIME's clipped activation with permanent pruning (Maile et al. 2021)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from dagnas.ops import OPS
+from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation
+
+
+class TensorDict(nn.Module):
+    """Buffers keyed by choice id (``"normal:0->2"``): carried by state_dict and ``.to()``."""
+
+    def __init__(self, tensors: dict[str, torch.Tensor]):
+        super().__init__()
+        self.keys_ = list(tensors)
+        for k, t in tensors.items():
+            self.register_buffer(k, t)
+
+    def __getitem__(self, key: str) -> torch.Tensor:
+        return getattr(self, key)
+
+    def items(self) -> list[tuple[str, torch.Tensor]]:
+        return [(k, self[k]) for k in self.keys_]
+
+
+def is_zero_op(name: str) -> bool:
+    """Whether ``name`` is a registered op that outputs zeros (`none`, `zero`)."""
+    return name in OPS and OPS.get(name).zero
+
+
+@RELAXATIONS.register("clipped")
+class Clipped(Relaxation):
+    """w = clamp(α, 0, 1) per op, no normalisation inside an edge (DARTS-PRIME).
+
+    `none`/`zero` ops are dropped: their weight is fixed at 0 (masked from
+    the start). α starts at 1/|O| + 1e-4·N(0, 1), |O| the edge's other ops.
+    After each weight step every α ≤ 0 is set to 0 and masked for good
+    (pruned): its weight stays exactly 0 even if α grows again, so the
+    supernet stops computing the op and the search gets faster. The mask
+    is a buffer (``mask.<key>``), so checkpoints carry it.
+    """
+
+    def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
+        super().__init__(choices, groups, **options)
+        masks = {
+            k: torch.tensor([0.0 if is_zero_op(o) else 1.0 for o in ops])
+            for k, ops in choices.items()
+        }
+        self.mask = TensorDict(masks)
+        self.alpha = nn.ParameterDict(
+            {
+                k: nn.Parameter((1 / max(int(m.sum()), 1) + 1e-4 * torch.randn(len(m))) * m)
+                for k, m in masks.items()
+            }
+        )
+
+    def forward(self) -> Mixing:
+        return {k: a.clamp(0, 1) * self.mask[k] for k, a in self.alpha.items()}
+
+    def live(self) -> Mixing:
+        return {k: m.detach() for k, m in self.mask.items()}
+
+    def reset_options(self, key: str, options: Sequence[int]) -> None:
+        """Replaced candidates (dense-block resampling) are live again, with the mean α."""
+        with torch.no_grad():
+            self.mask[key][sorted(set(options))] = 1.0
+        super().reset_options(key, options)
+
+    @torch.no_grad()
+    def after_weight_step(self) -> None:
+        for k, a in self.alpha.items():
+            m = self.mask[k]
+            m.mul_((a > 0).to(m.dtype))
+            a.masked_fill_(m == 0, 0.0)
