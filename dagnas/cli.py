@@ -144,6 +144,27 @@ def spaces() -> None:
 
 
 @main.command()
+@click.argument("space")
+@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--seed", type=int, help="Sampler seed (default: the spec's search seed).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the DAGs here (JSON).")
+def sample(space: str, count: int, seed: int | None, out: str | None) -> None:
+    """Show the size of a dense_blocks SPACE and N DAGs its sampler draws."""
+    from dagnas.io import atomic_write_json
+    from dagnas.run import resolve_space
+    from dagnas.samplers import sample_space
+    from dagnas.spec import load_space
+
+    spec = load_space(resolve_space(space))
+    stages = sample_space(spec, count, seed)
+    for st in stages:
+        click.echo(st.describe())
+    if out:
+        atomic_write_json(out, {"space": spec.name, "stages": [st.to_json() for st in stages]})
+        click.echo(f"wrote {out}")
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the spec language."""
     from dagnas.spec import json_schema

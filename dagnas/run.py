@@ -1,8 +1,10 @@
 """One search from spec to exported architecture, in a run folder.
 
 The folder holds ``config.yaml`` (the spec as validated, every default
-filled in), ``metrics.jsonl``, ``alpha.jsonl``, ``checkpoint.pt`` and the
-result: ``architecture.json`` / ``.graphml`` / ``.png`` and ``summary.json``.
+filled in), ``metrics.jsonl``, ``alpha.jsonl``, ``checkpoint.pt`` (dense
+blocks add ``blocks.jsonl``: the blocks of each epoch with their weights, and
+the ones resampling replaced) and the result: ``architecture.json`` /
+``.graphml`` / ``.png`` and ``summary.json``.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def run_search(
         log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
     result = searcher.run()
     weights = {k: v.cpu() for k, v in result.weights.items()}
-    arch = derive(graph, weights, run=run_dir.name, model=model, val=val)
+    arch = derive(model.current_graph(), weights, run=run_dir.name, model=model, val=val)
     write_architecture(arch, run_dir)
     last = result.metrics[-1] if result.metrics else {}
     summary = {

@@ -8,12 +8,14 @@ block (dense blocks), keyed by a readable id such as ``"normal:0->2"``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
 from pydantic import BaseModel
 from torch import nn
 
+from dagnas.errors import DagnasError
 from dagnas.registry import Registry
 from dagnas.spec.components import NoOptions
 
@@ -77,6 +79,25 @@ class Relaxation(nn.Module):
         """Per choice, 1 where an option can still be chosen and 0 where it was
         pruned or dropped; None when the relaxation never prunes."""
         return None
+
+    def reset_options(self, key: str, options: Sequence[int]) -> None:
+        """Forget what was learnt about ``options`` of choice ``key``, whose
+        candidates were replaced (dense-block resampling). Default: their α
+        becomes the mean α of the other options (of all, if none remain), then
+        :meth:`project`. Relaxations without one α vector per choice override this.
+        """
+        alpha = getattr(self, "alpha", None)
+        if not isinstance(alpha, nn.ParameterDict) or key not in alpha:
+            raise DagnasError(
+                f"relaxation {type(self).__name__} keeps no α vector for choice '{key}' and "
+                "does not implement reset_options, so it cannot be used with resampling"
+            )
+        with torch.no_grad():
+            a = alpha[key]
+            drop = sorted(set(options))
+            rest = [i for i in range(len(a)) if i not in drop]
+            a[drop] = a[rest].mean() if rest else a.mean()
+        self.project()
 
 
 RELAXATIONS: Registry[type[Relaxation]] = Registry("relaxation")

@@ -5,7 +5,9 @@ if the schedule says so, one architecture step on a val batch
 (hypergradient, optimizer step, the relaxation's projection, regularizer
 updates); then one weight step on a train batch (SGD, gradient clipping).
 Per epoch: cosine learning rate, evaluation on the val split, one line
-of metrics, the α history, and an atomic checkpoint when a run folder is given.
+of metrics, the α history, the supernet's end-of-phase hook (dense blocks
+resample there and log ``blocks.jsonl``), and an atomic checkpoint when a run
+folder is given.
 """
 
 from __future__ import annotations
@@ -207,6 +209,8 @@ class Searcher:
         log.info("epoch %d: %s", self.epoch + 1, record)
         self.epoch += 1
         self.acc = self._fresh()
+        final = self.epoch >= self.cfg.epochs or self.step >= self.total_steps
+        history = self.model.end_phase(weights, self.epoch, final)
         if self.run_dir:
             from dagnas.io import append_jsonl
 
@@ -215,6 +219,8 @@ class Searcher:
                 self.run_dir / "alpha.jsonl",
                 {"epoch": self.epoch, "weights": mixing_table(self.model, weights)},
             )
+            for name, line in history.items():
+                append_jsonl(self.run_dir / f"{name}.jsonl", line)
             save_checkpoint(self, self.run_dir)
 
     def resume(self) -> bool:
