@@ -39,15 +39,8 @@ CONFIG = "config.yaml"
 
 
 def builtin_spaces() -> dict[str, Path]:
-    """Name → path of the YAML spaces shipped with dagnas.
-
-    Installed, they are the package data ``dagnas.spaces``; in a source
-    checkout, the ``spaces/`` folder beside the package.
-    """
-    try:
-        root = Path(str(resources.files("dagnas.spaces")))
-    except ModuleNotFoundError:
-        root = Path(__file__).resolve().parent.parent / "spaces"
+    """Name → path of the YAML spaces shipped with dagnas (package data)."""
+    root = Path(str(resources.files("dagnas.spaces")))
     return {p.stem: p for p in sorted(root.glob("*.yaml"))}
 
 
