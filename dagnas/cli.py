@@ -83,6 +83,43 @@ def run(
     console.print(summary_table(f"dagnas run: {spec.name}", rows))
 
 
+def _floats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        found = [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a comma-separated list of numbers") from None
+    if not found or any(v < 0 for v in found):
+        raise click.BadParameter(f"'{value}': give one or more λ ≥ 0, e.g. 1e-4,1e-3")
+    return found
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--lambda",
+    "lams",
+    callback=_floats,
+    help="λ values of a hypernet run, e.g. 1e-4,1e-3,1e-2: one architecture each.",
+)
+@click.option("--rule", help="A derivation rule instead of the run's (topk, support...).")
+def derive(run_dir: str, lams: list[float] | None, rule: str | None) -> None:
+    """Derive architectures again from RUN_DIR's checkpoint, with no new search."""
+    from rich.console import Console
+
+    from dagnas.progress import rows_table
+    from dagnas.rederive import rederive
+
+    found = rederive(Path(run_dir), lams, rule)
+    rows = [
+        ["-" if d.lam is None else f"{d.lam:g}", d.rule, str(d.params), d.hash[:12], d.stem]
+        for d in found
+    ]
+    columns = ["λ", "rule", "params", "hash", "files"]
+    Console(width=120).print(rows_table(f"dagnas derive: {run_dir}", columns, rows))
+
+
 @main.command()
 @click.argument("spaces", nargs=-1, required=True)
 def validate(spaces: tuple[str, ...]) -> None:
@@ -104,6 +141,27 @@ def spaces() -> None:
     for name, path in sorted(builtin_spaces().items()):
         spec = load_space(path)
         click.echo(f"{name:16s} {spec.kind:12s} {spec.description}")
+
+
+@main.command()
+@click.argument("space")
+@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--seed", type=int, help="Sampler seed (default: the spec's search seed).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the DAGs here (JSON).")
+def sample(space: str, count: int, seed: int | None, out: str | None) -> None:
+    """Show the size of a dense_blocks SPACE and N DAGs its sampler draws."""
+    from dagnas.io import atomic_write_json
+    from dagnas.run import resolve_space
+    from dagnas.samplers import sample_space
+    from dagnas.spec import load_space
+
+    spec = load_space(resolve_space(space))
+    stages = sample_space(spec, count, seed)
+    for st in stages:
+        click.echo(st.describe())
+    if out:
+        atomic_write_json(out, {"space": spec.name, "stages": [st.to_json() for st in stages]})
+        click.echo(f"wrote {out}")
 
 
 @main.command()

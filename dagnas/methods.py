@@ -36,11 +36,15 @@ def register_method(method: Method) -> Method:
 
 
 def _darts_like(relaxation: str) -> dict[str, Any]:
+    """DARTS's loop around ``relaxation``: Adam, unless the relaxation asks for
+    other arch settings (sparse_simplex: SGD, its proximal step)."""
+    from dagnas.relax import RELAXATIONS
+
     return {
         "relaxation": {"name": relaxation},
         "schedule": {"name": "alternate", "every": 1},
         "regularizers": [],
-        "arch": {"optimizer": "adam"},
+        "arch": {"optimizer": "adam", **RELAXATIONS.get(relaxation).arch_defaults},
     }
 
 

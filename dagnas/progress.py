@@ -84,3 +84,13 @@ def task_bar(label: str, enabled: bool = True) -> Iterator[TaskBar]:
     )
     with Progress(*columns, console=console, transient=False) as progress:
         yield TaskBar(progress, label)
+
+
+def rows_table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    """A table with a header row."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    return table

@@ -1,8 +1,10 @@
 """One search from spec to exported architecture, in a run folder.
 
 The folder holds ``config.yaml`` (the spec as validated, every default
-filled in), ``metrics.jsonl``, ``alpha.jsonl``, ``checkpoint.pt`` and the
-result: ``architecture.json`` / ``.graphml`` / ``.png`` and ``summary.json``.
+filled in), ``metrics.jsonl``, ``alpha.jsonl``, ``checkpoint.pt`` (dense
+blocks add ``blocks.jsonl``: the blocks of each epoch with their weights, and
+the ones resampling replaced) and the result: ``architecture.json`` /
+``.graphml`` / ``.png`` and ``summary.json``.
 """
 
 from __future__ import annotations
@@ -37,15 +39,8 @@ CONFIG = "config.yaml"
 
 
 def builtin_spaces() -> dict[str, Path]:
-    """Name → path of the YAML spaces shipped with dagnas.
-
-    Installed, they are the package data ``dagnas.spaces``; in a source
-    checkout, the ``spaces/`` folder beside the package.
-    """
-    try:
-        root = Path(str(resources.files("dagnas.spaces")))
-    except ModuleNotFoundError:
-        root = Path(__file__).resolve().parent.parent / "spaces"
+    """Name → path of the YAML spaces shipped with dagnas (package data)."""
+    root = Path(str(resources.files("dagnas.spaces")))
     return {p.stem: p for p in sorted(root.glob("*.yaml"))}
 
 
@@ -122,8 +117,9 @@ def run_search(
     graph = lower(spec, data.input_shape, data.num_classes)
     torch.manual_seed(cfg.seed)
     model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options).to(device)
-    if not resume:
-        atomic_write_text(run_dir / CONFIG, dump_spec(spec))
+    if not resume:  # with the data's shape, so the run's graph can be rebuilt from it
+        shapes = {"input_shape": list(data.input_shape), "num_classes": data.num_classes}
+        atomic_write_text(run_dir / CONFIG, dump_spec(spec.model_copy(update=shapes)))
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
     searcher = Searcher(model, train, val, cfg, run_dir, on_step)
@@ -131,7 +127,7 @@ def run_search(
         log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
     result = searcher.run()
     weights = {k: v.cpu() for k, v in result.weights.items()}
-    arch = derive(graph, weights, run=run_dir.name, model=model, val=val)
+    arch = derive(model.current_graph(), weights, run=run_dir.name, model=model, val=val)
     write_architecture(arch, run_dir)
     last = result.metrics[-1] if result.metrics else {}
     summary = {

@@ -12,6 +12,10 @@ from dagnas.compile import compile_supernet
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 
+# The suite's tensors are tiny: one intra-op thread is faster, and far faster (10x+)
+# when other processes share the 2 cores and threads thrash.
+torch.set_num_threads(1)
+
 TINY_DAG = """\
 kind: dag
 name: tiny_dag
@@ -73,13 +77,3 @@ def tiny_cell_graph():
 def tiny_dag_net(tiny_dag_graph):
     torch.manual_seed(0)
     return compile_supernet(tiny_dag_graph)
-
-
-@pytest.fixture
-def one_thread():
-    """Torch on one thread: tiny convolutions run faster, and far faster (10x+) when
-    other processes load the 2 cores and intra-op threads thrash."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

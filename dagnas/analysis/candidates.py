@@ -10,6 +10,9 @@ for the same ``seed``. How a candidate is drawn depends on the space kind:
   Architecture (DARTS's top-k keeps the k strongest non-`none` edges per
   node, so the kept edges are a uniformly random subset). A rule that needs
   a trained supernet (``perturbation``) is replaced by ``argmax``.
+- `dense_blocks`: each stage's ``uniform`` sampler (uniform over its
+  constrained DAGs up to isomorphism, seeded per stage as a run seeds it)
+  draws distinct blocks; candidate i takes block i of every stage.
 
 Candidates whose output is not reached from an input over active edges
 (every path cut by `none`/`zero` ops) are dropped: their output ignores the data.
@@ -26,8 +29,15 @@ import torch
 
 from dagnas.errors import DagnasError
 from dagnas.graph import active_subgraph, canonical_hash, input_nodes, output_nodes
+from dagnas.samplers import (
+    MAX_ENUMERATE_VERTICES,
+    DagConstraints,
+    UniformSampler,
+    space_size,
+    stage_seed,
+)
 from dagnas.search.components import DERIVE_RULES
-from dagnas.search.derive import Argmax, derive
+from dagnas.search.derive import Argmax, block_architecture, derive
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +69,26 @@ def _draw_ops(graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.Di
     return [derive(graph, _random_one_hot(graph, rng)) for _ in range(n)]
 
 
-DRAWS: dict[str, Draw] = {"darts_cell": _draw_ops, "dag": _draw_ops}
+def _draw_blocks(graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
+    """``n`` candidates whose stage blocks are distinct uniform draws per stage."""
+    seed = int(rng.integers(2**31))
+    per_stage = {}
+    for s, st in enumerate(graph.graph["macro"]["stages"]):
+        constraints = DagConstraints.from_dict(st["constraints"])
+        size = space_size(constraints) if constraints.vertices <= MAX_ENUMERATE_VERTICES else None
+        if size is not None and n > size:
+            raise DagnasError(
+                f"stage {st['name']} of space '{graph.graph.get('space')}' holds only {size} "
+                f"distinct DAGs ({constraints}); ask for at most {size} candidates"
+            )
+        per_stage[st["name"]] = UniformSampler(constraints, stage_seed(seed, s)).sample(n)
+    return [
+        block_architecture(graph, {name: blocks[i] for name, blocks in per_stage.items()})
+        for i in range(n)
+    ]
+
+
+DRAWS: dict[str, Draw] = {"darts_cell": _draw_ops, "dag": _draw_ops, "dense_blocks": _draw_blocks}
 
 
 def reads_input(arch: nx.DiGraph) -> bool:

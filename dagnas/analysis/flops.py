@@ -1,8 +1,11 @@
 """Count a network's multiply-accumulates (MACs) on one example, with forward hooks.
 
 What is counted: the multiply-accumulates of every ``nn.Conv2d``
-(output elements × input channels per group × kernel area) and every
-``nn.Linear`` (output elements × input features), for a single input of
+(output elements × input channels per group × kernel area), every
+``nn.Linear`` (output elements × input features) and every dense-block
+stage (:class:`~dagnas.compile.dense.DenseStage`, whose shared linears run
+outside their modules: in_width(i) × width per live edge i→j of each computed
+block — exact for a child network's single block), for a single input of
 the given shape — the "multi-adds" NAS papers report (DARTS, Liu et al.
 2019). Not counted: biases, BatchNorm, activations, pooling, and the
 additions that sum a node's inputs. A module type with its own rule in
@@ -18,6 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from dagnas.compile.dense import DenseStage
+
 #: ``rule(module, inputs, output) -> MACs`` of one call, by module type
 MacRule = Callable[[Any, tuple[Any, ...], Any], int]
 
@@ -31,7 +36,25 @@ def _linear_macs(m: nn.Linear, inputs: tuple[Any, ...], out: torch.Tensor) -> in
     return out.numel() * m.in_features
 
 
-MAC_RULES: dict[type[nn.Module], MacRule] = {nn.Conv2d: _conv_macs, nn.Linear: _linear_macs}
+def _dense_macs(m: DenseStage, inputs: tuple[Any, ...], out: torch.Tensor) -> int:
+    x, pi = inputs
+    total = 0
+    for b, block in enumerate(m.blocks):
+        if pi is not None and float(pi[b]) == 0:
+            continue
+        live = {0}
+        for i, j in block:  # sorted by source: a source is final before it is read
+            if i in live:
+                live.add(j)
+                total += (m.in_width if i == 0 else m.width) * m.width
+    return total * x.shape[0]
+
+
+MAC_RULES: dict[type[nn.Module], MacRule] = {
+    nn.Conv2d: _conv_macs,
+    nn.Linear: _linear_macs,
+    DenseStage: _dense_macs,
+}
 
 
 def _rule_of(module: nn.Module) -> MacRule | None:

@@ -2,8 +2,9 @@
 
 ``graph_params(arch)`` adds up closed-form counts: one formula per op (the
 child's ops are built with ``affine=True``, so every BatchNorm holds 2·C
-parameters) plus the macro parts the space kind adds around the cells
-(stem, per-cell preprocessing, NAS-Bench-201 residual blocks, head). It must
+parameters; an edge whose derivation kept several ops, ``ops_kept``, holds
+them all) plus the macro parts the space kind adds around the cells (stem,
+per-cell preprocessing, NAS-Bench-201 residual blocks, head). It must
 equal ``sum(p.numel() for p in ChildNet(arch).parameters())``; the tests check
 that for every built-in op and space kind.
 
@@ -19,6 +20,7 @@ from typing import Any
 
 import networkx as nx
 
+from dagnas.compile.edge import edge_ops
 from dagnas.errors import DagnasError
 from dagnas.ops import OPS
 from dagnas.registry import Registry
@@ -63,7 +65,7 @@ def _nor(k: int) -> ParamFormula:
 
 for _name in ("none", "zero", "identity", "max_pool_3x3", "avg_pool_3x3"):
     OP_PARAMS.register(_name)(_none)
-for _name in ("linear", "linear_relu"):
+for _name in ("linear", "linear_relu", "linear_gelu", "linear_tanh", "linear_sigmoid"):
     OP_PARAMS.register(_name)(_linear)
 OP_PARAMS.register("skip_connect")(_skip)
 for _k in (3, 5):
@@ -97,7 +99,7 @@ def _cell_params(
         if arch.nodes[u]["cell"] != cell or d.get("searched", True) is False:
             continue
         stride = 2 if reduction and arch.nodes[u]["index"] < m["input_nodes"] else 1
-        total += op_params(d["op"], c, c, stride)
+        total += sum(op_params(op, c, c, stride) for op in edge_ops(d))
     return total, c * len(list(arch.predecessors(f"{cell}:out")))
 
 
@@ -125,9 +127,11 @@ def _darts_params(arch: nx.DiGraph) -> int:
 
 
 def _edge_params(arch: nx.DiGraph) -> int:
-    """Σ over edges of the op's parameters between the end nodes' widths."""
+    """Σ over edges of their ops' parameters between the end nodes' widths."""
     width = dict(arch.nodes(data="width"))
-    return sum(op_params(op, width[u], width[v]) for u, v, op in arch.edges(data="op"))
+    return sum(
+        op_params(op, width[u], width[v]) for u, v, d in arch.edges(data=True) for op in edge_ops(d)
+    )
 
 
 def _dag_params(arch: nx.DiGraph) -> int:
@@ -137,9 +141,16 @@ def _dag_params(arch: nx.DiGraph) -> int:
     return _edge_params(arch) + (_linear(w_out, classes, 1) if w_out != classes else 0)
 
 
+def _dense_params(arch: nx.DiGraph) -> int:
+    """One linear per block edge (in the stage's vertex widths) and the linear head."""
+    width = arch.graph["macro"]["stages"][-1]["width"]
+    return _edge_params(arch) + _linear(width, arch.graph["num_classes"], 1)
+
+
 KIND_PARAMS: dict[str, Callable[[nx.DiGraph], int]] = {
     "darts_cell": _darts_params,
     "dag": _dag_params,
+    "dense_blocks": _dense_params,
 }
 
 

@@ -52,16 +52,6 @@ class PredictorConfig:
     seed: int = 0
 
 
-def require_pyg() -> None:
-    """DagnasError saying how to install PyTorch Geometric when it is missing."""
-    try:
-        import torch_geometric  # noqa: F401
-    except ImportError as e:
-        raise DagnasError(
-            "the accuracy predictor needs PyTorch Geometric: pip install 'dagnas[pyg]'"
-        ) from e
-
-
 def graph_data(arch: nx.DiGraph, op_vocab: Sequence[str]) -> Data:
     """``to_pyg`` of the active subgraph (no "none"/"zero" edges, no dead nodes),
     each edge also reversed; edge features get a direction flag (0 forward, 1 back)."""
@@ -138,7 +128,6 @@ class Predictor:
 
 def load_predictor(path: str | os.PathLike[str]) -> Predictor:
     """A Predictor written by :meth:`Predictor.save`."""
-    require_pyg()
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         cfg = PredictorConfig(**state["meta"]["config"])
@@ -212,7 +201,6 @@ def fit_predictor(
     rows: Sequence[dict[str, Any]], cfg: PredictorConfig = PredictorConfig()
 ) -> tuple[Predictor, FitResult]:
     """Fit on store ``rows`` of one dataset and space (accuracy averaged over seeds)."""
-    require_pyg()
     from torch_geometric.data import Batch
 
     datasets = sorted({r["dataset"] for r in rows})

@@ -6,7 +6,7 @@ import networkx as nx
 import torch
 from torch import nn
 
-from dagnas.compile.edge import MixedEdge, add_all
+from dagnas.compile.edge import MixedEdge, add_all, edge_ops
 from dagnas.relax import Mixing
 
 
@@ -29,9 +29,9 @@ class DagNetwork(nn.Module):
         self.incoming: dict[str, list[tuple[str, str, str]]] = {n: [] for n in self.order}
         for u, v, d in g.edges(data=True):
             name = f"{u.split(':', 1)[1]}->{v.split(':', 1)[1]}"
-            ops = d["ops"] if "ops" in d else [d["op"]]
-            self.edges[name] = MixedEdge(ops, self.width[u], self.width[v], 1, search)
-            self.incoming[v].append((u, name, d.get("key", f"dag:{name}")))
+            key = d.get("key", f"dag:{name}")
+            self.edges[name] = MixedEdge(edge_ops(d), self.width[u], self.width[v], 1, search, key)
+            self.incoming[v].append((u, name, key))
         self.output = next(n for n in self.order if self.roles[n] == "output")
         classes = g.graph["num_classes"]
         pool: list[nn.Module] = [nn.AdaptiveAvgPool2d(1), nn.Flatten()] if self.image else []

@@ -10,7 +10,7 @@ import networkx as nx
 import torch
 from torch import nn
 
-from dagnas.compile.edge import MixedEdge, add_all
+from dagnas.compile.edge import MixedEdge, add_all, edge_ops
 from dagnas.ops import FactorizedReduce, ReLUConvBN
 from dagnas.relax import Mixing
 
@@ -51,9 +51,9 @@ class Cell(nn.Module):
                 continue
             i, j = g.nodes[u]["index"], g.nodes[v]["index"]
             stride = 2 if reduction and i < self.n_in else 1
-            ops = d["ops"] if "ops" in d else [d["op"]]
-            self.edges[f"{i}->{j}"] = MixedEdge(ops, c, c, stride, search)
-            self.keys[j].append((i, d.get("key", f"{cell}:{i}->{j}")))
+            key = d.get("key", f"{cell}:{i}->{j}")
+            self.edges[f"{i}->{j}"] = MixedEdge(edge_ops(d), c, c, stride, search, key)
+            self.keys[j].append((i, key))
         # DARTS-PRIME: normalise each intermediate node's sum during the search only
         self.norms = nn.ModuleList(
             nn.BatchNorm2d(c, affine=False)

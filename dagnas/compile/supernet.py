@@ -8,21 +8,33 @@ import networkx as nx
 import torch
 from torch import nn
 
+from dagnas.compile.blocks import DenseBlocksNetwork
 from dagnas.compile.dag import DagNetwork
 from dagnas.compile.darts import DartsNetwork
+from dagnas.compile.edge import ops_by_choice
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
 
-BODIES: dict[str, type[nn.Module]] = {"darts_cell": DartsNetwork, "dag": DagNetwork}
+BODIES: dict[str, type[nn.Module]] = {
+    "darts_cell": DartsNetwork,
+    "dag": DagNetwork,
+    "dense_blocks": DenseBlocksNetwork,
+}
 
 
 def choices_of(g: nx.DiGraph) -> dict[str, list[str]]:
-    """Choice key → candidate op names, in a deterministic order."""
+    """Choice key → candidate names, in a deterministic order: the graph
+    attribute ``choices`` if present, else the searched edges' ops."""
+    if "choices" in g.graph:
+        return {k: list(v) for k, v in sorted(g.graph["choices"].items())}
     found = {d["key"]: list(d["ops"]) for _, _, d in g.edges(data=True) if "ops" in d}
     return dict(sorted(found.items()))
 
 
 def groups_of(g: nx.DiGraph) -> dict[str, list[str]]:
-    """Target node → the choice keys of its incoming searched edges."""
+    """Group → its choice keys: the graph attribute ``groups`` if present, else
+    target node → the keys of its incoming searched edges."""
+    if "groups" in g.graph:
+        return {k: list(v) for k, v in sorted(g.graph["groups"].items())}
     groups: dict[str, list[str]] = {}
     for _, v, d in sorted(g.edges(data=True), key=lambda e: e[2].get("key", "")):
         if "ops" in d:
@@ -47,6 +59,29 @@ class Supernet(nn.Module):
         """Logits (N, classes); ``mixing`` defaults to the relaxation's output."""
         return self.body(x, self.relaxation() if mixing is None else mixing)
 
+    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> dict[str, dict[str, Any]]:
+        """Between architecture phases (after epoch ``epoch``; ``final`` after the
+        last): let the body act on the final mixing ``weights``, e.g. resample
+        dense blocks. The relaxation resets the options whose candidates the body
+        replaced. Returns ``{history name: record}`` for the run folder.
+        """
+        hook = getattr(self.body, "end_phase", None)
+        if hook is None:
+            return {}
+        history, replaced = hook(weights, epoch, final)
+        for key, options in replaced.items():
+            self.relaxation.reset_options(key, options)
+        return history
+
+    def current_graph(self) -> nx.DiGraph:
+        """A copy of the SearchGraph with the body's current state in its graph
+        attributes (dense blocks: ``blocks``), which derivation rules read."""
+        g = self.graph.copy()
+        annotate = getattr(self.body, "annotate", None)
+        if annotate is not None:
+            annotate(g)
+        return g
+
     def weights(self) -> list[nn.Parameter]:
         return list(self.body.parameters())
 
@@ -58,11 +93,13 @@ def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any)
     """Build the supernet of SearchGraph ``g`` with the named relaxation."""
     body = BODIES[g.graph["kind"]](g, search=True)
     relax = RELAXATIONS.get(relaxation)(choices_of(g), groups_of(g), **options)
+    relax.bind(ops_by_choice(body))
     return Supernet(g, body, relax)
 
 
 class ChildNet(nn.Module):
-    """A standalone network compiled from an Architecture: one op per edge."""
+    """A standalone network compiled from an Architecture: one op per edge
+    (the sum of its ops where a rule kept several, ``ops_kept``)."""
 
     def __init__(self, arch: nx.DiGraph):
         super().__init__()

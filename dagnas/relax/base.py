@@ -8,16 +8,20 @@ block (dense blocks), keyed by a readable id such as ``"normal:0->2"``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
 from pydantic import BaseModel
 from torch import nn
 
+from dagnas.errors import DagnasError
 from dagnas.registry import Registry
 from dagnas.spec.components import NoOptions
 
 Mixing = dict[str, torch.Tensor]
+#: choice key → op name → the modules computing that op (one per cell sharing the key)
+OpModules = dict[str, dict[str, list[nn.Module]]]
 
 
 class Relaxation(nn.Module):
@@ -31,6 +35,9 @@ class Relaxation(nn.Module):
     Options: ClassVar[type[BaseModel]] = NoOptions
     #: the architecture optimizer's steps are followed by :meth:`project`.
     projected: ClassVar[bool] = False
+    #: architecture-optimizer settings (fields of ``search.arch``) this
+    #: method needs or prefers; a spec fills those the user did not give.
+    arch_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__()
@@ -46,7 +53,13 @@ class Relaxation(nn.Module):
     def final(self) -> Mixing:
         """Deterministic mixing weights: what derivation and reports read."""
         with torch.no_grad():
-            return {k: v.detach() for k, v in self().items()}
+            return {k: v.detach().clone() for k, v in self().items()}
+
+    def bind(self, ops: OpModules) -> None:
+        """Receive the supernet's op modules per choice (after compiling)."""
+
+    def new_minibatch(self) -> None:
+        """Called once per minibatch, before its architecture and weight steps."""
 
     def set_progress(self, progress: float) -> None:
         """Tell the relaxation how far the search is (0 → 1), for annealing."""
@@ -66,6 +79,25 @@ class Relaxation(nn.Module):
         """Per choice, 1 where an option can still be chosen and 0 where it was
         pruned or dropped; None when the relaxation never prunes."""
         return None
+
+    def reset_options(self, key: str, options: Sequence[int]) -> None:
+        """Forget what was learnt about ``options`` of choice ``key``, whose
+        candidates were replaced (dense-block resampling). Default: their α
+        becomes the mean α of the other options (of all, if none remain), then
+        :meth:`project`. Relaxations without one α vector per choice override this.
+        """
+        alpha = getattr(self, "alpha", None)
+        if not isinstance(alpha, nn.ParameterDict) or key not in alpha:
+            raise DagnasError(
+                f"relaxation {type(self).__name__} keeps no α vector for choice '{key}' and "
+                "does not implement reset_options, so it cannot be used with resampling"
+            )
+        with torch.no_grad():
+            a = alpha[key]
+            drop = sorted(set(options))
+            rest = [i for i in range(len(a)) if i not in drop]
+            a[drop] = a[rest].mean() if rest else a.mean()
+        self.project()
 
 
 RELAXATIONS: Registry[type[Relaxation]] = Registry("relaxation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -63,6 +64,12 @@ class Clipped(Relaxation):
 
     def live(self) -> Mixing:
         return {k: m.detach() for k, m in self.mask.items()}
+
+    def reset_options(self, key: str, options: Sequence[int]) -> None:
+        """Replaced candidates (dense-block resampling) are live again, with the mean α."""
+        with torch.no_grad():
+            self.mask[key][sorted(set(options))] = 1.0
+        super().reset_options(key, options)
 
     @torch.no_grad()
     def after_weight_step(self) -> None:

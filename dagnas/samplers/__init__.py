@@ -12,6 +12,7 @@ from dagnas.samplers.blocks import (
     Edge,
     block_from_json,
     block_to_json,
+    chain_block,
     from_networkx,
     is_connected,
     make_block,
@@ -20,6 +21,7 @@ from dagnas.samplers.blocks import (
 from dagnas.samplers.density import DensitySampler
 from dagnas.samplers.orbits import IsoSet, canonical_block, count_orderings, multiplicity
 from dagnas.samplers.rejection import SizeEstimate, estimate_space_size
+from dagnas.samplers.report import StageSample, sample_space, stage_seed
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, enumerate_dags, space_size
 from dagnas.samplers.uniform import UniformSampler
 
@@ -33,10 +35,12 @@ __all__ = [
     "Edge",
     "IsoSet",
     "SizeEstimate",
+    "StageSample",
     "UniformSampler",
     "block_from_json",
     "block_to_json",
     "canonical_block",
+    "chain_block",
     "count_orderings",
     "enumerate_dags",
     "estimate_space_size",
@@ -45,6 +49,8 @@ __all__ = [
     "make_block",
     "make_sampler",
     "multiplicity",
+    "sample_space",
     "space_size",
+    "stage_seed",
     "to_networkx",
 ]

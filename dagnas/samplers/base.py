@@ -6,12 +6,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import BaseModel
 
 from dagnas.errors import DagnasError, SpecError
 from dagnas.registry import Registry
 from dagnas.samplers.blocks import Block, DagConstraints, make_block
 from dagnas.samplers.orbits import IsoSet, canonical_block
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES
+from dagnas.spec.components import NoOptions
 
 #: Proposals allowed per requested block (plus a floor) before rejection gives up.
 PROPOSALS_PER_BLOCK = 2000
@@ -27,6 +29,8 @@ class DagSampler:
     """
 
     name: ClassVar[str] = ""
+    #: the options a spec may give (``sampler: {name: ..., **options}``), checked on load
+    Options: ClassVar[type[BaseModel]] = NoOptions
 
     def __init__(self, constraints: DagConstraints, seed: int):
         if not isinstance(constraints, DagConstraints):

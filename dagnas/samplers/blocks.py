@@ -27,6 +27,11 @@ def make_block(edges: Iterable[Iterable[int]]) -> Block:
     return tuple(sorted({(int(i), int(j)) for i, j in edges}))
 
 
+def chain_block(vertices: int) -> Block:
+    """The chain 0 → 1 → … → vertices-1: a plain MLP of ``vertices - 1`` layers."""
+    return make_block((v, v + 1) for v in range(vertices - 1))
+
+
 def role_of(v: int, vertices: int) -> str:
     """The role of vertex ``v`` in a block on ``vertices`` vertices."""
     if v == 0:

@@ -27,12 +27,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from pydantic import Field, NonNegativeInt, PositiveFloat
 
 from dagnas.errors import SpecError
 from dagnas.samplers.base import SAMPLERS, DagSampler
 from dagnas.samplers.blocks import Block, DagConstraints, block_from_json, block_to_json
 from dagnas.samplers.rejection import bernoulli_draw
 from dagnas.samplers.space import get_space
+from dagnas.spec.components import Strict
 
 PI_FLOOR = 1e-12
 
@@ -60,6 +62,13 @@ class DensitySampler(DagSampler):
     """p(G) ∝ exp(s(G)/τ), scores learnt from mixing weights (rule in the module doc)."""
 
     name = "density"
+
+    class Options(Strict):
+        tau: PositiveFloat = 1.0
+        beta: float = Field(0.5, gt=0, le=1)
+        keep: NonNegativeInt | None = None
+        edge_weight: float = Field(1.0, ge=0)
+        rho_clip: float = Field(0.01, gt=0, lt=0.5)
 
     def __init__(
         self,

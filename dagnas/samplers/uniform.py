@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from dagnas.samplers.base import SAMPLERS, DagSampler
 from dagnas.samplers.blocks import Block, DagConstraints
 from dagnas.samplers.rejection import CountProposal, check_countable, propose_class_uniform
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, get_space
+from dagnas.spec.components import Strict
 
 METHODS = ("auto", "enumerate", "rejection")
 
@@ -29,6 +30,9 @@ class UniformSampler(DagSampler):
     """
 
     name = "uniform"
+
+    class Options(Strict):
+        method: Literal["auto", "enumerate", "rejection"] = "auto"
 
     def __init__(self, constraints: DagConstraints, seed: int, *, method: str = "auto"):
         super().__init__(constraints, seed)

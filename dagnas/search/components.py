@@ -3,7 +3,9 @@
 - schedules decide, per minibatch, whether to take an architecture step;
 - regularizers add terms to the architecture loss;
 - hypergradients compute ∂L_val/∂α (first or second order);
-- derivation rules turn mixing weights into an Architecture.
+- derivation rules turn mixing weights into an Architecture (a rule's
+  optional class attribute ``kinds`` names the space kinds it applies to);
+- samplers (:mod:`dagnas.samplers`) draw the DAGs of dense-block spaces.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def registry_of(kind: str) -> Registry[Any]:
     """The registry a spec field names components from (imports them all)."""
     import dagnas.search  # noqa: F401  (registers the built-in components)
     from dagnas.relax import RELAXATIONS
+    from dagnas.samplers import SAMPLERS
 
     return {
         "relaxation": RELAXATIONS,
@@ -79,4 +82,5 @@ def registry_of(kind: str) -> Registry[Any]:
         "regularizer": REGULARIZERS,
         "hypergradient": HYPERGRADIENTS,
         "derive": DERIVE_RULES,
+        "sampler": SAMPLERS,
     }[kind]

@@ -2,19 +2,23 @@
 
 The Architecture is a networkx DiGraph with one op per kept edge (``op``,
 its mixing weight ``alpha``, all candidates' ``weights``), the SearchGraph's
-nodes and fixed edges, and its graph attributes plus ``run``.
+nodes and fixed edges, and its graph attributes plus ``run``. A rule's
+``kinds`` names the space kinds it applies to (checked when a spec loads).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
 import torch
 from pydantic import PositiveInt
+from torch import nn
 
 from dagnas.errors import RunError
 from dagnas.ops import OPS
+from dagnas.samplers import Block, block_from_json, block_to_json
 from dagnas.search.components import DERIVE_RULES
 from dagnas.spec.components import Strict
 
@@ -52,6 +56,8 @@ class TopK:
     """DARTS: per node keep the k incoming edges whose best non-`none` op is
     strongest; each keeps that op (Liu et al. 2019)."""
 
+    kinds = ("darts_cell", "dag")
+
     class Options(Strict):
         k: PositiveInt = 2
 
@@ -78,6 +84,8 @@ class TopK:
 class Argmax:
     """Every edge keeps its argmax op, `none` included (NAS-Bench-201)."""
 
+    kinds = ("darts_cell", "dag")
+
     def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
         arch = _skeleton(g, run)
         for u, v, d in g.edges(data=True):
@@ -85,6 +93,106 @@ class Argmax:
                 w = weights[d["key"]]
                 _keep(arch, u, v, d, w, int(torch.argmax(w)))
         return _finish(arch)
+
+
+class _PerOp:
+    """Every edge keeps each of its non-`none` ops that :meth:`keeps` accepts.
+
+    An Architecture edge holds one ``op``: the strongest kept one. When
+    several are kept, ``ops_kept`` lists them all, strongest first, and the
+    child network sums them; an edge with none kept is dropped.
+    """
+
+    kinds = ("darts_cell", "dag")
+
+    def keeps(self, w: float) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for u, v, d in g.edges(data=True):
+            if "ops" not in d:
+                continue
+            w = weights[d["key"]]
+            kept = [
+                i
+                for i, op in enumerate(d["ops"])
+                if not OPS.get(op).zero and self.keeps(w[i].item())
+            ]
+            kept.sort(key=lambda i: -w[i].item())
+            if kept:
+                _keep(arch, u, v, d, w, kept[0])
+            if len(kept) > 1:
+                arch.edges[u, v]["ops_kept"] = [d["ops"][i] for i in kept]
+        return _finish(arch)
+
+
+@DERIVE_RULES.register("threshold")
+class Threshold(_PerOp):
+    """FairDARTS (Chu et al. 2020): keep every op whose weight exceeds ``threshold``."""
+
+    class Options(Strict):
+        threshold: float = 0.85
+
+    def __init__(self, threshold: float = 0.85):
+        self.threshold = threshold
+
+    def keeps(self, w: float) -> bool:
+        return w > self.threshold
+
+
+@DERIVE_RULES.register("support")
+class Support(_PerOp):
+    """Sparse α (Ito 2022): keep every op whose weight is not exactly zero."""
+
+    def keeps(self, w: float) -> bool:
+        return w != 0
+
+
+@DERIVE_RULES.register("best_block")
+class BestBlock:
+    """Dense blocks (Neumeyer 2021): per stage, the block with the largest final
+    mixing weight (ties: the first slot). Reads the current blocks from
+    ``g.graph["blocks"]`` (see :meth:`dagnas.compile.Supernet.current_graph`)."""
+
+    kinds = ("dense_blocks",)
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        chosen, info = {}, {}
+        for st in g.graph["macro"]["stages"]:
+            name = st["name"]
+            w = weights[f"{name}:blocks"]
+            slot = int(torch.argmax(w))
+            chosen[name] = block_from_json(g.graph["blocks"][name][slot])
+            info[name] = {"slot": slot, "alpha": w[slot].item(), "weights": w.tolist()}
+        arch = block_architecture(g, chosen, run, {n: i["alpha"] for n, i in info.items()})
+        for name, i in info.items():
+            arch.graph["chosen"][name].update(i)
+        return arch
+
+
+def block_architecture(
+    g: nx.DiGraph,
+    blocks: Mapping[str, Block],
+    run: str | None = None,
+    alpha: Mapping[str, float] | None = None,
+) -> nx.DiGraph:
+    """The Architecture of a `dense_blocks` space (a SearchGraph or Architecture
+    ``g``) with block ``blocks[stage]`` in each stage. Edges carry the stage's
+    dense op and, for searched blocks (``alpha`` given), ``alpha`` and ``key``.
+    ``graph["chosen"][stage]["edges"]`` lists each stage's block."""
+    attrs = {k: v for k, v in g.graph.items() if k not in ("blocks", "chosen", "run")}
+    arch = nx.DiGraph(**attrs, run=run, chosen={})
+    arch.add_nodes_from(g.nodes(data=True))
+    for st in g.graph["macro"]["stages"]:
+        name = st["name"]
+        arch.graph["chosen"][name] = {"edges": block_to_json(blocks[name])}
+        for i, j in blocks[name]:
+            searched = {} if alpha is None else {"alpha": alpha[name], "key": f"{name}:blocks"}
+            arch.add_edge(
+                f"{name}:v{i}", f"{name}:v{j}", op=st["op"], searched=alpha is not None, **searched
+            )
+    return arch
 
 
 def _finish(arch: nx.DiGraph) -> nx.DiGraph:
@@ -145,11 +253,15 @@ def discretize(g: nx.DiGraph, weights: Weights) -> Weights:
 
     Each kept edge gets 1 on its op; edges the rule drops (e.g. outside
     DARTS's top-k) are all zero. Rules that need the supernet (``needs_model``)
-    are replaced by the per-edge ``argmax``, which needs only ``weights``.
+    are replaced by the per-edge ``argmax``, which needs only ``weights``. In
+    spaces whose choices are graph attributes (dense blocks, whose rule
+    ``best_block`` keeps the largest weight) it is the argmax of each choice.
     """
+    detached = {k: w.detach() for k, w in weights.items()}
+    if "choices" in g.graph:  # choices not on edges (dense blocks): argmax per choice
+        return {k: nn.functional.one_hot(w.argmax(), len(w)).to(w) for k, w in detached.items()}
     spec = dict(g.graph["derive"])
     rule = DERIVE_RULES.get(spec.pop("name"))
-    detached = {k: w.detach() for k, w in weights.items()}
     if getattr(rule, "needs_model", False):
         arch = Argmax()(g, detached)
     else:

@@ -56,6 +56,14 @@ class Objective:
         return {f"body.{n}": p for n, p in self.model.body.named_parameters()}
 
 
+def _grad(loss: torch.Tensor, params: list[torch.Tensor]) -> tuple[torch.Tensor | None, ...]:
+    """∂loss/∂params, None where unused; all None when the loss is a constant
+    (a sampled or sparse architecture can cut every path to the output)."""
+    if not loss.requires_grad:
+        return (None,) * len(params)
+    return torch.autograd.grad(loss, params, allow_unused=True)
+
+
 def _set_grads(params: list[nn.Parameter], grads: tuple[torch.Tensor | None, ...]) -> None:
     for p, g in zip(params, grads, strict=True):
         p.grad = torch.zeros_like(p) if g is None else g.detach()
@@ -66,7 +74,7 @@ def first_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
     """∇_α L_val(w, α): the current weights stand in for w*(α)."""
     alphas = obj.model.arch_parameters()
     loss = obj.arch_loss(val)
-    _set_grads(alphas, torch.autograd.grad(loss, alphas, allow_unused=True))
+    _set_grads(alphas, _grad(loss, alphas))
     return loss.item()
 
 
@@ -81,13 +89,13 @@ def second_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
     alphas = obj.model.arch_parameters()
     named = obj.named_weights()
     names, weights = list(named), list(named.values())
-    grads_w = torch.autograd.grad(obj.weight_loss(train), weights, allow_unused=True)
+    grads_w = _grad(obj.weight_loss(train), weights)
     virtual = {
         n: (w.detach() - xi * g if g is not None else w.detach()).requires_grad_()
         for n, w, g in zip(names, weights, grads_w, strict=True)
     }
     loss = obj.arch_loss(val, virtual)
-    out = torch.autograd.grad(loss, alphas + list(virtual.values()), allow_unused=True)
+    out = _grad(loss, alphas + list(virtual.values()))
     d_alpha, d_w = out[: len(alphas)], out[len(alphas) :]
     d_w = [torch.zeros_like(w) if g is None else g for w, g in zip(weights, d_w, strict=True)]
     eps = 0.01 / torch.sqrt(sum((g * g).sum() for g in d_w)).clamp_min(1e-12)
@@ -96,7 +104,7 @@ def second_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
         shifted = {
             n: w.detach() + sign * eps * g for n, w, g in zip(names, weights, d_w, strict=True)
         }
-        return torch.autograd.grad(obj.weight_loss(train, shifted), alphas, allow_unused=True)
+        return _grad(obj.weight_loss(train, shifted), alphas)
 
     g_plus, g_minus = grad_alpha_at(1.0), grad_alpha_at(-1.0)
     hyper = []

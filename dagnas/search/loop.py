@@ -1,10 +1,13 @@
 """The bilevel loop shared by every space and method.
 
-Per minibatch: if the schedule says so, one architecture step on a val batch
+Per minibatch: the relaxation's ``new_minibatch`` hook (hypernet draws λ);
+if the schedule says so, one architecture step on a val batch
 (hypergradient, optimizer step, the relaxation's projection, regularizer
 updates); then one weight step on a train batch (SGD, gradient clipping).
 Per epoch: cosine learning rate, evaluation on the val split, one line
-of metrics, the α history, and an atomic checkpoint when a run folder is given.
+of metrics, the α history, the supernet's end-of-phase hook (dense blocks
+resample there and log ``blocks.jsonl``), and an atomic checkpoint when a run
+folder is given.
 """
 
 from __future__ import annotations
@@ -128,6 +131,7 @@ class Searcher:
     def _one_step(self, lr: float) -> None:
         start = time.perf_counter()
         model, train = self.model, self.train.next()
+        model.relaxation.new_minibatch()
         stepped = self.schedule.arch_step_due()
         if stepped:
             self.a_opt.zero_grad(set_to_none=True)
@@ -140,7 +144,8 @@ class Searcher:
         mixing = {k: v.detach() for k, v in model.relaxation().items()}
         logits = model(train[0], mixing)
         loss = nn.functional.cross_entropy(logits, train[1])
-        loss.backward()
+        if loss.requires_grad:  # False when a sampled architecture reaches no weight
+            loss.backward()
         clip = self.cfg.weights.grad_clip
         norm = nn.utils.clip_grad_norm_(model.weights(), clip if clip else math.inf)
         self.w_opt.step()
@@ -204,6 +209,8 @@ class Searcher:
         log.info("epoch %d: %s", self.epoch + 1, record)
         self.epoch += 1
         self.acc = self._fresh()
+        final = self.epoch >= self.cfg.epochs or self.step >= self.total_steps
+        history = self.model.end_phase(weights, self.epoch, final)
         if self.run_dir:
             from dagnas.io import append_jsonl
 
@@ -212,6 +219,8 @@ class Searcher:
                 self.run_dir / "alpha.jsonl",
                 {"epoch": self.epoch, "weights": mixing_table(self.model, weights)},
             )
+            for name, line in history.items():
+                append_jsonl(self.run_dir / f"{name}.jsonl", line)
             save_checkpoint(self, self.run_dir)
 
     def resume(self) -> bool:

@@ -76,6 +76,7 @@ class Perturbation:
     """
 
     needs_model: ClassVar[bool] = True
+    kinds = ("darts_cell", "dag")
 
     class Options(Strict):
         k: PositiveInt | None = None

@@ -3,10 +3,20 @@
 Graph attributes: ``kind``, ``space``, ``input_shape``, ``num_classes``,
 ``macro`` (how cells are stacked), ``derive`` (the rule and its options).
 Nodes ``"<cell>:<name>"`` carry ``role`` (input/hidden/output), ``cell``,
-``index`` and, for `dag` spaces, ``width`` and ``aggregate``. Searched edges
-carry ``ops`` (candidate op names) and ``key`` (the choice id, e.g.
-``"normal:0->2"``); fixed edges into a cell's output carry ``op`` ("concat"
-or "output") and ``searched=False``.
+``index`` and, for `dag` and `dense_blocks` spaces, ``width`` and
+``aggregate``. Searched edges carry ``ops`` (candidate op names) and ``key``
+(the choice id, e.g. ``"normal:0->2"``); fixed edges into a cell's output
+carry ``op`` ("concat" or "output") and ``searched=False``.
+
+A `dense_blocks` space searches blocks, not edge ops. Each stage ``s<n>`` is
+a cell with vertices ``"s<n>:v<i>"`` (v0 the input, the last the output) and
+one edge per vertex pair that has a shared weight (``op`` the dense op, e.g.
+"linear_relu", and ``shared=True``). Its choices are given by the graph
+attributes ``choices`` (``{"s0:blocks": ["b0", ..., "b<k-1>"]}``) and
+``groups`` (``{"s0": ["s0:blocks"]}``), which take precedence over edge ops
+wherever choices are read (:func:`dagnas.compile.choices_of`). ``macro``
+holds the stages (sizes, aggregate, activation, constraints), the sampler,
+the resample schedule and the seed the initial blocks are drawn with.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ import networkx as nx
 
 from dagnas.ops import OPS
 from dagnas.spec.load import issue_at
-from dagnas.spec.models import DagSpec, DartsCellSpec
+from dagnas.spec.models import DagSpec, DartsCellSpec, DenseBlocksSpec
 
 SearchGraph = nx.DiGraph
 
@@ -58,6 +68,8 @@ def lower(spec: Any, input_shape: tuple[int, ...], num_classes: int) -> SearchGr
         _lower_darts(spec, g)
     elif isinstance(spec, DagSpec):
         _lower_dag(spec, g)
+    elif isinstance(spec, DenseBlocksSpec):
+        _lower_dense(spec, g)
     else:  # a new kind must add its lowering here
         raise TypeError(f"no lowering for spec kind {spec.kind!r}")
     return g
@@ -189,3 +201,50 @@ def _node_width(
         ("nodes", [n.name for n in spec.nodes].index(node.name), "width"),
         f"node '{node.name}' needs a width: its inputs have different widths {sorted(preds)}",
     )
+
+
+def _lower_dense(spec: DenseBlocksSpec, g: SearchGraph) -> None:
+    from dagnas.ops.vector import dense_op
+    from dagnas.spec.densecheck import stage_constraints
+
+    stages: list[dict[str, Any]] = []
+    in_width = math.prod(g.graph["input_shape"])  # images are flattened
+    for n, stage in enumerate(spec.stages):
+        name, nv, op = f"s{n}", stage.vertices, dense_op(stage.activation)
+        constraints = stage_constraints(stage)
+        for v in range(nv):
+            g.add_node(
+                f"{name}:v{v}",
+                role="input" if v == 0 else ("output" if v == nv - 1 else "hidden"),
+                cell=name,
+                index=v,
+                width=in_width if v == 0 else stage.width,
+                aggregate=stage.aggregate,
+            )
+        for i, j in constraints.allowed_edges():
+            g.add_edge(f"{name}:v{i}", f"{name}:v{j}", op=op, shared=True)
+        stages.append(
+            {
+                "name": name,
+                "blocks": stage.blocks,
+                "vertices": nv,
+                "in_width": in_width,
+                "width": stage.width,
+                "aggregate": stage.aggregate,
+                "activation": stage.activation,
+                "op": op,
+                "constraints": constraints.to_dict(),
+            }
+        )
+        in_width = stage.width
+    g.graph["macro"] = {
+        "stages": stages,
+        "sampler": {"name": spec.sampler.name, **spec.sampler.options},
+        "resample": spec.resample.model_dump(),
+        "seed": spec.search.seed,
+    }
+    g.graph["cells"] = [st["name"] for st in stages]
+    g.graph["choices"] = {
+        f"{st['name']}:blocks": [f"b{b}" for b in range(st["blocks"])] for st in stages
+    }
+    g.graph["groups"] = {st["name"]: [f"{st['name']}:blocks"] for st in stages}

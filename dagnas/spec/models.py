@@ -29,6 +29,17 @@ def _check_op(name: str) -> str:
 
 
 OpName = Annotated[str, AfterValidator(_check_op)]
+
+
+def _check_activation(name: str) -> str:
+    from dagnas.ops.vector import ACTIVATIONS
+
+    if name not in ACTIVATIONS:
+        raise ValueError(ACTIVATIONS.unknown_message(name))
+    return name
+
+
+ActivationName = Annotated[str, AfterValidator(_check_activation)]
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -87,6 +98,19 @@ class SearchConfig(Strict):
         " run scores as many as it trains on)",
     )
 
+    @model_validator(mode="after")
+    def _arch_defaults(self) -> SearchConfig:
+        """Fill the ``arch`` settings the relaxation asks for and the user left out
+        (sparse_simplex: SGD without weight decay, its proximal step)."""
+        from dagnas.relax import RELAXATIONS
+
+        wanted = RELAXATIONS.get(self.relaxation.name).arch_defaults
+        missing = {k: v for k, v in wanted.items() if k not in self.arch.model_fields_set}
+        if not missing:
+            return self
+        arch = ArchOptim.model_validate({**self.arch.model_dump(exclude_unset=True), **missing})
+        return self.model_copy(update={"arch": arch})
+
 
 class SpaceBase(Strict):
     """Fields every space kind has."""
@@ -95,8 +119,22 @@ class SpaceBase(Strict):
     description: str = ""
     input_shape: list[PositiveInt] | None = Field(None, min_length=1, max_length=3)
     num_classes: int | None = Field(None, ge=2)
-    search: SearchConfig = SearchConfig()
+    search: SearchConfig = Field(default_factory=SearchConfig)
     _source: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _derive_fits_kind(self) -> SpaceBase:
+        from dagnas.search.components import registry_of
+
+        derive = getattr(self, "derive", None)
+        kinds = getattr(registry_of("derive").get(derive.name), "kinds", None) if derive else None
+        if kinds is not None and getattr(self, "kind", None) not in kinds:
+            raise SpecIssue(
+                ("derive",),
+                f"derivation rule '{derive.name}' applies to {', '.join(kinds)} spaces, "
+                f"not {self.kind}; choose another rule or remove derive: for the default",
+            )
+        return self
 
 
 class DartsCellSpec(SpaceBase):
@@ -200,5 +238,53 @@ class DagSpec(SpaceBase):
         return self
 
 
-SPACE_KINDS = (DartsCellSpec, DagSpec)
-Spec = Annotated[DartsCellSpec | DagSpec, Field(discriminator="kind")]
+class BlockConstraints(Strict):
+    """Which DAGs a stage's blocks may be (see :class:`dagnas.samplers.DagConstraints`)."""
+
+    max_skip: PositiveInt | None = None
+    min_edges: NonNegativeInt = 0
+    max_edges: NonNegativeInt | None = None
+    connected: bool = True
+
+
+class StageSpec(Strict):
+    """One stage: ``blocks`` DAGs over ``vertices`` layer vertices of ``width``.
+
+    Vertex 0 is the stage input and vertex ``vertices - 1`` its output.
+    """
+
+    blocks: PositiveInt
+    vertices: int = Field(ge=2)
+    width: PositiveInt
+    aggregate: Literal["sum", "mean"] = "sum"
+    activation: ActivationName = "relu"
+    constraints: BlockConstraints = BlockConstraints()
+
+
+class ResampleSpec(Strict):
+    """When to draw new blocks: after every ``every`` epochs (0: never), keeping
+    the ``keep`` blocks with the largest mixing weight (None: the sampler's default)."""
+
+    every: NonNegativeInt = 1
+    keep: NonNegativeInt | None = None
+
+
+class DenseBlocksSpec(SpaceBase):
+    """Stages of masked dense building blocks with shared weights (Neumeyer 2021)."""
+
+    kind: Literal["dense_blocks"]
+    stages: list[StageSpec] = Field(min_length=1)
+    sampler: Annotated[Component, _component("sampler")] = Component(name="uniform", method="auto")
+    resample: ResampleSpec = ResampleSpec()
+    derive: Annotated[Component, _component("derive")] = Component(name="best_block")
+
+    @model_validator(mode="after")
+    def _spaces_ok(self) -> DenseBlocksSpec:
+        from dagnas.spec.densecheck import check_dense
+
+        check_dense(self)
+        return self
+
+
+SPACE_KINDS = (DartsCellSpec, DagSpec, DenseBlocksSpec)
+Spec = Annotated[DartsCellSpec | DagSpec | DenseBlocksSpec, Field(discriminator="kind")]

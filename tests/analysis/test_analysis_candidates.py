@@ -8,7 +8,8 @@ import pytest
 from dagnas.analysis.candidates import reads_input, sample_architectures
 from dagnas.errors import DagnasError
 from dagnas.graph import canonical_hash, same_architecture
-from dagnas.spec import parse_spec
+from dagnas.run import builtin_spaces
+from dagnas.spec import load_space, parse_spec
 from dagnas.spec.lower import lower
 from tests.analysis.synth import layered_archs
 
@@ -66,3 +67,14 @@ def test_bad_count_and_unknown_kind_are_clear_errors(tiny_dag_graph):
     g = nx.DiGraph(kind="hypercube")
     with pytest.raises(DagnasError, match="cannot sample space kind 'hypercube'"):
         sample_architectures(g, 1)
+
+
+def test_dense_candidates_are_distinct_blocks_of_the_constrained_space():
+    g = lower(load_space(builtin_spaces()["dense_digits"]), (1, 8, 8), 10)  # 4 vertices: 10 DAGs
+    archs = sample_architectures(g, 10, seed=0)
+    assert len({canonical_hash(a) for a in archs}) == 10
+    for a in archs:
+        assert a.graph["kind"] == "dense_blocks" and reads_input(a)
+        assert {op for _, _, op in a.edges(data="op")} == {"linear_relu"}
+    with pytest.raises(DagnasError, match="stage s0 of space 'dense_digits' holds only 10"):
+        sample_architectures(g, 11, seed=0)

@@ -26,7 +26,6 @@ def plan(**kw) -> EvalPlan:
     return EvalPlan(**{"sample": 4, "data": DIGITS, "train": QUICK, **kw})
 
 
-@pytest.mark.usefixtures("one_thread")
 def test_rows_hold_measurements_and_a_rerun_trains_only_what_is_missing(tmp_path):
     spec, store = parse_spec(layered_space(3)), tmp_path / "e.sqlite"
     first = evaluate_space(spec, store, plan(seeds=2))
@@ -54,7 +53,6 @@ def test_rows_hold_measurements_and_a_rerun_trains_only_what_is_missing(tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_thread")
 def test_two_local_worker_processes_give_the_in_process_results(tmp_path):
     spec = parse_spec(TINY_CELL)
     here = evaluate_space(spec, tmp_path / "a.sqlite", plan(sample=2))

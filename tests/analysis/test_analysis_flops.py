@@ -5,7 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dagnas.analysis.candidates import sample_architectures
 from dagnas.analysis.flops import MAC_RULES, count_flops
+from dagnas.compile import ChildNet
+from dagnas.run import builtin_spaces
+from dagnas.spec import load_space
+from dagnas.spec.lower import lower
 
 
 def test_conv_depthwise_and_linear_macs_match_closed_forms():
@@ -46,3 +51,12 @@ def test_a_module_with_its_own_rule_is_not_counted_again_through_its_children():
         assert count_flops(nn.Sequential(Fused(), nn.Linear(6, 2)), (6,)) == 7 + 12
     finally:
         del MAC_RULES[Fused]
+
+
+def test_dense_child_macs_are_one_linear_per_block_edge():
+    spec = load_space(builtin_spaces()["dense_mnist"])  # 5 vertices of width 128
+    g = lower(spec, (1, 28, 28), 10)
+    for arch in sample_architectures(g, 4, seed=1):
+        edges = [(arch.nodes[u]["index"], arch.nodes[v]["index"]) for u, v in arch.edges]
+        per_edge = [(784 if i == 0 else 128) * 128 for i, _ in edges]
+        assert count_flops(ChildNet(arch), (1, 28, 28)) == sum(per_edge) + 128 * 10

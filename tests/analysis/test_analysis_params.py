@@ -39,7 +39,13 @@ def test_every_registered_op_has_a_formula_equal_to_the_built_child_op(op):
 
 @pytest.mark.parametrize(
     ("space", "shape", "n"),
-    [("darts_digits", (1, 8, 8), 4), ("nb201", (3, 8, 8), 2), ("mlp_dag", (1, 8, 8), 4)],
+    [
+        ("darts_digits", (1, 8, 8), 4),
+        ("nb201", (3, 8, 8), 2),
+        ("mlp_dag", (1, 8, 8), 4),
+        ("dense_digits", (1, 8, 8), 6),
+        ("dense_mnist", (1, 28, 28), 4),
+    ],
 )
 def test_graph_params_equals_child_module_params_on_builtin_spaces(space, shape, n):
     g = lower(load_space(builtin_spaces()[space]), shape, 10)
@@ -77,3 +83,19 @@ def test_unknown_space_kind_is_a_clear_error():
     arch.graph["kind"] = "hypercube"
     with pytest.raises(DagnasError, match="no parameter count for space kind 'hypercube'"):
         graph_params(arch)
+
+
+def test_graph_params_counts_every_op_an_edge_kept(tiny_dag_graph):
+    arch = sample_architectures(tiny_dag_graph, 1, seed=0)[0]
+    u, v = "dag:x", "dag:a"
+    arch.edges[u, v].update(op="linear", ops_kept=["linear", "linear_relu"])
+    assert graph_params(arch) == module_params(ChildNet(arch))
+
+
+def test_dense_block_params_in_closed_form():
+    spec = load_space(builtin_spaces()["dense_mnist"])  # 5 vertices of width 128, 784 inputs
+    g = lower(spec, (1, 28, 28), 10)
+    for arch in sample_architectures(g, 4, seed=0):
+        sources = [arch.nodes[u]["index"] for u, _ in arch.edges]
+        expected = sum((784 if i == 0 else 128) * 128 + 128 for i in sources)
+        assert graph_params(arch) == expected + 128 * 10 + 10

@@ -43,7 +43,6 @@ def test_graph_data_keeps_active_edges_both_ways_with_a_direction_flag():
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_thread")
 def test_predictor_learns_depth_beats_random_and_round_trips(depth_store, tmp_path):
     predictor, fit = fit_predictor(EvalStore(depth_store).rows(), FAST)
     assert (fit.n_train, fit.n_test) == (48, 16)
@@ -60,7 +59,6 @@ def test_predictor_learns_depth_beats_random_and_round_trips(depth_store, tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_thread")
 def test_rank_with_trains_the_predicted_best_of_the_pool(depth_store, tmp_path):
     model = tmp_path / "m.pt"
     res = CliRunner().invoke(

@@ -27,7 +27,6 @@ search:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_thread")
 def test_compare_writes_rows_table_plot_and_skips_finished_rows(tmp_path):
     space = tmp_path / "space.yaml"
     space.write_text(SPACE)

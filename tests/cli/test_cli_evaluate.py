@@ -32,7 +32,6 @@ def arch_file(tmp_path: Path, shape: tuple[int, ...] = (1, 8, 8), classes: int =
     return write_json(sample_architectures(g, 1, seed=0)[0], tmp_path / "arch.json")
 
 
-@pytest.mark.usefixtures("one_thread")
 def test_train_writes_metrics_and_result_with_graph_params(tmp_path):
     out = tmp_path / "run"
     args = ["train", str(arch_file(tmp_path)), "--epochs", "2", "--data-limit", "200"]
@@ -96,7 +95,6 @@ def test_killed_evaluation_loses_no_row_and_trains_nothing_twice(tmp_path):
     assert len(trained) == len(set(trained)) == 8  # every candidate trained exactly once
 
 
-@pytest.mark.usefixtures("one_thread")
 def test_evaluate_on_mnist_from_the_shared_data(shared, tmp_path):
     space = tmp_path / "layered.yaml"
     space.write_text(layered_space(3, width=8))

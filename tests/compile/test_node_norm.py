@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 from torch import nn
 
@@ -27,7 +26,6 @@ def graph(norm: bool):
     return lower(parse_spec(SPACE.format(norm=str(norm).lower())), (1, 8, 8), 3)
 
 
-@pytest.mark.usefixtures("one_thread")
 def test_node_norm_normalises_every_intermediate_node():
     torch.manual_seed(0)
     net = compile_supernet(graph(True), "clipped")
@@ -43,7 +41,6 @@ def test_node_norm_normalises_every_intermediate_node():
         torch.testing.assert_close(s.var((0, 2, 3), correction=0), torch.ones(4), atol=1e-3, rtol=0)
 
 
-@pytest.mark.usefixtures("one_thread")
 def test_node_norm_is_off_by_default_and_absent_from_child_nets():
     assert len(compile_supernet(graph(False)).body.layers[0].norms) == 0
     g = graph(True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from dagnas.compile import compile_supernet
@@ -57,7 +56,6 @@ def test_pruned_op_gets_no_gradient():
     torch.testing.assert_close(relax.alpha["e"].grad, torch.tensor([1.0, 0.0, 3.0]))
 
 
-@pytest.mark.usefixtures("one_thread")
 def test_pruned_ops_are_skipped_in_the_forward_pass(tiny_cell_graph):
     torch.manual_seed(0)
     net = compile_supernet(tiny_cell_graph, "clipped")

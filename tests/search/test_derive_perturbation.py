@@ -69,7 +69,6 @@ def test_perturbation_without_the_supernet_is_a_clear_error(crafted):
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_thread")
 def test_perturbation_selects_k_edges_per_node_by_score(tiny_cell_graph):
     torch.manual_seed(0)
     net = compile_supernet(tiny_cell_graph)

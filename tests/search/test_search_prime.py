@@ -25,7 +25,6 @@ ops: [none, skip_connect, max_pool_3x3, sep_conv_3x3]
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_thread")
 def test_dynamic_schedule_ratio_on_a_real_search():
     cfg = SearchConfig(
         epochs=6,

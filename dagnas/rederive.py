@@ -1,0 +1,108 @@
+"""Derive again from a run folder, with no new search.
+
+The run's supernet is rebuilt from its ``config.yaml`` and the model state
+of its ``checkpoint.pt``; its relaxation's final weights go through a
+derivation rule (the run's, or another). For a hypernet run, each λ gives
+its own architecture from ``final(lam)``: the per-λ derivation of Yakovlev
+et al. (2021), one search for every complexity level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import torch
+
+from dagnas.compile import ChildNet, Supernet, compile_supernet
+from dagnas.data import DataSplits, load_dataset
+from dagnas.errors import RunError
+from dagnas.export import write_architecture
+from dagnas.graph import canonical_hash
+from dagnas.relax import Hypernet
+from dagnas.run import load_run_spec
+from dagnas.search.checkpoint import CHECKPOINT
+from dagnas.search.components import DERIVE_RULES
+from dagnas.search.derive import derive
+from dagnas.spec.lower import lower
+
+
+@dataclass
+class Derived:
+    """One re-derived architecture and what it was written as."""
+
+    stem: str
+    rule: str
+    lam: float | None
+    params: int
+    hash: str
+    architecture: nx.DiGraph
+
+
+def run_data(spec: Any) -> DataSplits:
+    """The run's dataset, split as the search split it."""
+    c = spec.search
+    return load_dataset(
+        c.data, c.data_root, seed=c.seed, val_fraction=c.val_fraction, limit=c.data_limit
+    )
+
+
+def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
+    """The run's spec, and its supernet with the weights and α of its last checkpoint."""
+    spec = load_run_spec(run_dir)
+    cfg = spec.search
+    if spec.input_shape is None or spec.num_classes is None:  # a hand-made config
+        data = run_data(spec)
+        shape, classes = data.input_shape, data.num_classes
+    else:
+        shape, classes = tuple(spec.input_shape), spec.num_classes
+    model = compile_supernet(
+        lower(spec, shape, classes), cfg.relaxation.name, **cfg.relaxation.options
+    )
+    path = run_dir / CHECKPOINT
+    if not path.exists():
+        raise RunError(f"{run_dir} has no {CHECKPOINT} yet: let the search finish an epoch first")
+    try:
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
+    except Exception as e:  # a corrupt or foreign file: say which and why
+        raise RunError(f"{path}: cannot load the model state ({e})") from None
+    return spec, model
+
+
+def rederive(
+    run_dir: Path, lams: list[float] | None = None, rule: str | None = None
+) -> list[Derived]:
+    """Derive and write one architecture per λ (hypernet runs) or one with ``rule``.
+
+    A rule that needs the supernet (``perturbation``) scores it on the run's
+    validation split, reloaded as the search split it.
+
+    Files are ``architecture_<rule>.json`` / ``architecture[_<rule>]_lam1e-04.json``
+    (and .graphml, .png) in ``run_dir``.
+    """
+    spec, model = load_supernet(run_dir)
+    relax, graph = model.relaxation, model.graph
+    if lams and not isinstance(relax, Hypernet):
+        raise RunError(
+            f"--lambda needs a hypernet run; {run_dir} searched with relaxation"
+            f" '{spec.search.relaxation.name}'; drop --lambda"
+        )
+    if rule is not None:
+        DERIVE_RULES.get(rule)  # unknown names fail here, with the known ones
+        if rule != graph.graph["derive"]["name"]:
+            graph.graph["derive"] = {"name": rule}
+    name = graph.graph["derive"]["name"]
+    needs_model = getattr(DERIVE_RULES.get(name), "needs_model", False)
+    val = tuple(run_data(spec).val.tensors) if needs_model else None
+    out = []
+    for lam in lams or [None]:
+        weights = relax.final(lam) if isinstance(relax, Hypernet) else relax.final()
+        arch = derive(graph, weights, run=run_dir.name, model=model, val=val)
+        parts = ["architecture"] + ([name] if rule or lam is None else [])
+        stem = "_".join(parts + ([] if lam is None else [f"lam{lam:.0e}"]))
+        write_architecture(arch, run_dir, stem)
+        params = sum(p.numel() for p in ChildNet(arch).parameters())
+        out.append(Derived(stem, name, lam, params, canonical_hash(arch), arch))
+    return out

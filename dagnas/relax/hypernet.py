@@ -1,0 +1,150 @@
+"""A hypernetwork α = G(λ) that controls architecture complexity (Yakovlev et al.)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, ClassVar, Literal
+
+import torch
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from torch import nn
+
+from dagnas.errors import DagnasError
+from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation
+from dagnas.spec.components import Strict
+
+
+def op_costs(ops: OpModules, kind: str) -> dict[str, list[float]]:
+    """Per choice, each op's complexity, divided by the largest over all ops.
+
+    ``params``: parameter count; ``norm``: Σ of its parameters' L2 norms
+    (read now: weights change during the search). An op shared by several
+    cells (one choice key) counts all its copies; `none` costs 0.
+    """
+
+    def cost(mods: list[nn.Module]) -> float:
+        ps = [p.detach() for m in mods for p in m.parameters()]
+        return float(sum(p.numel() for p in ps) if kind == "params" else sum(p.norm() for p in ps))
+
+    raw = {k: [cost(mods) for mods in by_op.values()] for k, by_op in ops.items()}
+    top = max((c for cs in raw.values() for c in cs), default=0.0) or 1.0
+    return {k: [c / top for c in cs] for k, cs in raw.items()}
+
+
+@RELAXATIONS.register("hypernet")
+class Hypernet(Relaxation):
+    """Yakovlev, Grebenkova, Bakhteev (2021): per group of choices (the edges
+    into one node), a map from λ to their α: α = λ·b1 + b2 (``hidden: []``),
+    or an MLP with ReLU hidden layers. Mixing is softmax(α/``temperature``),
+    or α itself with ``mode: direct``. The architecture parameters are the
+    maps' weights. **[choice]** ``input: log`` feeds the map
+    (log10 λ − log_min)/(log_max − log_min) instead of λ: linear in λ, α
+    barely moves between λ = 1e-5 and 1e-2 (the authors' runs gave one
+    genotype for every λ), on the log scale each decade gets its share.
+
+    λ is drawn once per minibatch, log-uniformly in 10^[log_min, log_max],
+    and used by both its weight step and its architecture step. The
+    architecture loss adds λ·Σ_choices Σ_ops w_o(λ)·c_o, c_o the op's
+    complexity (``complexity: params | norm``, normalised so the costliest
+    op of the space costs 1). ``final(lam)`` gives the weights at any λ
+    without a new search (``final_lam`` when none is given).
+
+    The slope b1 must grow large for the argmax to move with λ: on
+    darts_digits (10 epochs) an Adam lr of 3e-3 gave one architecture for
+    every λ in 1e-4…1e-1; 0.05 gave fewer parameters at λ = 0.1. So the
+    spec fills ``search.arch.lr`` = 0.05 where the user gave none.
+    """
+
+    arch_defaults: ClassVar[dict[str, Any]] = {"lr": 0.05}
+
+    class Options(Strict):
+        hidden: list[PositiveInt] = []
+        mode: Literal["softmax", "direct"] = "softmax"
+        temperature: PositiveFloat = 1.0
+        log_min: float = -5.0
+        log_max: float = 0.0
+        complexity: Literal["params", "norm"] = "params"
+        final_lam: NonNegativeFloat = Field(1e-3, description="λ of final() by default")
+        input: Literal["lam", "log"] = "lam"
+
+        @model_validator(mode="after")
+        def _range(self) -> Hypernet.Options:
+            if self.log_min > self.log_max:
+                raise ValueError(f"log_min {self.log_min} exceeds log_max {self.log_max}")
+            if self.input == "log" and self.final_lam <= 0:
+                raise ValueError("input 'log' needs final_lam > 0")
+            return self
+
+    def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
+        super().__init__(choices, groups, **options)
+        self.nets = nn.ModuleDict(
+            {g: self._net([len(choices[k]) for k in keys]) for g, keys in groups.items()}
+        )
+        self.lam = self.options.final_lam
+        self.ops: OpModules = {}
+        self.costs: dict[str, list[float]] = {}
+
+    def _net(self, sizes: list[int]) -> nn.Sequential:
+        """λ (1,) → the α of choices with ``sizes`` ops, concatenated. Starts
+        near α = 0 (DARTS's init), or at uniform weights in ``direct`` mode."""
+        widths = [1, *self.options.hidden]
+        layers: list[nn.Module] = []
+        for a, b in itertools.pairwise(widths):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        last = nn.Linear(widths[-1], sum(sizes))
+        nn.init.normal_(last.weight, std=1e-3)
+        with torch.no_grad():
+            if self.options.mode == "direct":
+                last.bias.copy_(torch.cat([torch.full((n,), 1 / n) for n in sizes]))
+            else:
+                nn.init.normal_(last.bias, std=1e-3)
+        return nn.Sequential(*layers, last)
+
+    def net_input(self, lam: float) -> float:
+        """What the maps read for ``lam``: λ itself, or its place on the log range."""
+        o = self.options
+        if o.input == "lam":
+            return lam
+        if lam <= 0:
+            raise DagnasError(f"hypernet with input 'log' needs λ > 0, got {lam}")
+        return (math.log10(lam) - o.log_min) / max(o.log_max - o.log_min, 1e-12)
+
+    def alphas(self, lam: float) -> Mixing:
+        """The raw α of every choice at ``lam``."""
+        out: Mixing = {}
+        t = self.net_input(lam)
+        for g, keys in self.groups.items():
+            net = self.nets[g]
+            flat = net(torch.tensor([[t]], dtype=net[-1].bias.dtype, device=net[-1].bias.device))
+            parts = flat[0].split([len(self.choices[k]) for k in keys])
+            out.update(zip(keys, parts, strict=True))
+        return out
+
+    def mixing_at(self, lam: float) -> Mixing:
+        a = self.alphas(lam)
+        if self.options.mode == "direct":
+            return a
+        return {k: torch.softmax(v / self.options.temperature, -1) for k, v in a.items()}
+
+    def forward(self) -> Mixing:
+        return self.mixing_at(self.lam)
+
+    def final(self, lam: float | None = None) -> Mixing:
+        with torch.no_grad():
+            return self.mixing_at(self.options.final_lam if lam is None else lam)
+
+    def new_minibatch(self) -> None:
+        lo, hi = self.options.log_min, self.options.log_max
+        self.lam = 10 ** (lo + (hi - lo) * torch.rand(()).item())
+
+    def bind(self, ops: OpModules) -> None:
+        self.ops = ops
+        self.costs = op_costs(ops, "params")
+
+    def loss(self, mixing: Mixing) -> torch.Tensor | None:
+        if not self.ops:
+            return None
+        costs = self.costs if self.options.complexity == "params" else op_costs(self.ops, "norm")
+        total = sum((w * w.new_tensor(costs[k])).sum() for k, w in mixing.items())
+        return self.lam * total

@@ -1,0 +1,1 @@
+"""Ready search spaces (YAML), shipped as package data; `spaces/` links here."""

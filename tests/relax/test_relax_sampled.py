@@ -1,0 +1,112 @@
+"""Sigmoid (FairDARTS), Gumbel (GDAS), Dirichlet (DrNAS): values against their definitions."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from scipy.special import digamma, gammaln
+
+from dagnas.compile import compile_supernet
+from dagnas.relax import Dirichlet, Gumbel, Sigmoid
+from dagnas.search.loop import Searcher
+from dagnas.spec import SearchConfig
+
+OPS = ["none", "skip_connect", "avg_pool_3x3", "max_pool_3x3"]
+
+
+def one_choice(cls, alpha, **options):
+    relax = cls({"e": OPS}, {"n": ["e"]}, **options)
+    with torch.no_grad():
+        relax.alpha["e"].copy_(torch.tensor(alpha))
+    return relax
+
+
+def test_sigmoid_weights_and_zero_one_loss():
+    relax = one_choice(Sigmoid, [-2.0, 0.0, 1.0, 3.0])
+    w = relax()["e"]
+    torch.testing.assert_close(w, torch.sigmoid(torch.tensor([-2.0, 0.0, 1.0, 3.0])))
+    expected = -10 * ((w - 0.5) ** 2).mean()
+    loss = relax.loss(relax())
+    torch.testing.assert_close(loss, expected)
+    loss.backward()
+    grad = relax.alpha["e"].grad  # descending pushes each σ(α) away from 0.5
+    assert grad[0] > 0 and grad[2] < 0 and grad[3] < 0 and grad[1] == 0
+
+
+def test_gumbel_forward_is_one_hot_with_softmax_gradient():
+    relax = one_choice(Gumbel, [0.1, 0.5, -0.3, 0.2])
+    relax.set_progress(0.5)
+    assert math.isclose(relax.tau, 10 - 9.9 * 0.5)
+    torch.manual_seed(3)
+    w = relax()["e"]
+    assert sorted(w.tolist())[:3] == [0.0, 0.0, 0.0] and abs(w.max().item() - 1) < 1e-6
+    c = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    (w * c).sum().backward()
+    # the same draw, soft: the straight-through gradient is the soft sample's
+    torch.manual_seed(3)
+    a = relax.alpha["e"].detach().clone().requires_grad_()
+    from dagnas.relax.sampled import gumbel_noise
+
+    soft = torch.softmax((torch.log_softmax(a, -1) + gumbel_noise(a)) / relax.tau, -1)
+    (soft * c).sum().backward()
+    torch.testing.assert_close(relax.alpha["e"].grad, a.grad)
+    assert int(soft.argmax()) == int(w.argmax())
+
+
+def test_gumbel_samples_follow_softmax_and_replay_from_the_global_seed():
+    relax = one_choice(Gumbel, [1.0, 0.0, -1.0, 0.5])
+    torch.manual_seed(0)
+    picks = torch.stack([relax()["e"].detach().argmax() for _ in range(3000)])
+    freq = torch.bincount(picks, minlength=4).float() / len(picks)
+    torch.testing.assert_close(freq, relax.final()["e"], atol=0.03, rtol=0)
+    torch.manual_seed(7)
+    first = [relax()["e"].detach() for _ in range(5)]
+    torch.manual_seed(7)
+    assert all(torch.equal(f, relax()["e"].detach()) for f in first)
+    relax.set_progress(1.0)
+    assert math.isclose(relax.tau, 0.1)
+
+
+def test_search_survives_a_sample_that_cuts_every_path(tiny_dag_graph):
+    """Gumbel picks `zero` on every edge: the output is a constant; steps go on."""
+    model = compile_supernet(tiny_dag_graph, "gumbel")
+    with torch.no_grad():
+        for key, a in model.relaxation.alpha.items():
+            a.copy_(
+                torch.tensor(
+                    [-50.0 if op != "zero" else 50.0 for op in model.relaxation.choices[key]]
+                )
+            )
+    cfg = SearchConfig.model_validate(
+        {"epochs": 1, "max_steps": 2, "batch_size": 4, "relaxation": "gumbel"}
+    )
+    x, y = torch.randn(8, 5), torch.randint(0, 3, (8,))
+    assert Searcher(model, (x, y), (x, y), cfg).run().steps == 2
+
+
+def test_dirichlet_mean_samples_and_kl():
+    alpha = [0.5, -0.5, 2.0, 0.0]
+    relax = one_choice(Dirichlet, alpha, kl_weight=1e-3)
+    beta = torch.nn.functional.elu(torch.tensor(alpha)) + 1
+    torch.testing.assert_close(relax.final()["e"], beta / beta.sum())
+    torch.manual_seed(0)
+    samples = torch.stack([relax()["e"].detach() for _ in range(4000)])
+    torch.testing.assert_close(samples.mean(0), beta / beta.sum(), atol=0.015, rtol=0)
+    assert torch.allclose(samples.sum(1), torch.ones(4000))
+    b = beta.double().numpy()
+    kl = (
+        gammaln(b.sum())
+        - gammaln(b).sum()
+        - gammaln(len(b))
+        + ((b - 1) * (digamma(b) - digamma(b.sum()))).sum()
+    )
+    torch.testing.assert_close(relax.loss(relax()), torch.tensor(1e-3 * kl, dtype=torch.float32))
+    assert one_choice(Dirichlet, alpha).loss(relax()) is None
+
+
+def test_dirichlet_gradient_is_pathwise():
+    relax = one_choice(Dirichlet, [0.0, 0.0, 0.0, 0.0])
+    torch.manual_seed(1)
+    (relax()["e"] * torch.tensor([0.0, 0.0, 0.0, 1.0])).sum().backward()
+    assert relax.alpha["e"].grad.abs().sum() > 0
