@@ -61,26 +61,68 @@ def main(verbose: bool) -> None:
     type=click.Path(file_okay=False, exists=True),
     help="Continue the run in this folder.",
 )
+@click.option(
+    "--ddp",
+    type=click.IntRange(min=2),
+    help="Search data-parallel on N local processes (torchrun; gloo on CPU, nccl on CUDA).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
 def run(
-    space: str | None, resume: str | None, quiet: bool, out: str | None, **options: Any
+    ctx: click.Context,
+    space: str | None,
+    resume: str | None,
+    quiet: bool,
+    out: str | None,
+    ddp: int | None,
+    **options: Any,
 ) -> None:
-    """Search SPACE (a YAML file or built-in name; default: darts_digits)."""
+    """Search SPACE (a YAML file or built-in name; default: darts_digits).
+
+    Ctrl-C stops after the current step, writes a checkpoint and the
+    architecture found so far, and exits with status 130; `--resume` continues.
+    Under torchrun (or with --ddp N) the batch is split across processes.
+    """
     from dagnas.progress import console, step_bar, summary_table
-    from dagnas.run import load_run_spec, new_run_dir, resolve_space, run_search, with_overrides
+    from dagnas.run import (
+        load_run_spec,
+        new_run_dir,
+        resolve_space,
+        run_search,
+        stop_on_signal,
+        with_overrides,
+    )
+    from dagnas.search.distributed import launch, launched, process_group
     from dagnas.spec import load_space
 
+    if ddp and not launched():
+        args = [space] if space else []
+        for name, value in {"resume": resume, "out": out, "quiet": quiet, **options}.items():
+            if value not in (None, False):
+                flag = "--" + name.replace("_", "-")
+                args += [flag] if value is True else [flag, str(value)]
+        verbose = ["--verbose"] if ctx.find_root().params.get("verbose") else []
+        ctx.exit(launch(ddp, [*verbose, "run", *args]))
     if resume:
-        run_dir = Path(resume)
-        spec = with_overrides(load_run_spec(run_dir), **options)
+        spec = with_overrides(load_run_spec(Path(resume)), **options)
     else:
         spec = with_overrides(load_space(resolve_space(space)), **options)
-        run_dir = new_run_dir(spec, out)
-    with step_bar(f"search {spec.name}", enabled=not quiet) as hook:
-        outcome = run_search(spec, run_dir, resume=bool(resume), on_step=hook)
+    with process_group(spec.search.device) as here, stop_on_signal() as stop:
+        run_dir = Path(resume) if resume else here.on_main(lambda: new_run_dir(spec, out))
+        with step_bar(f"search {spec.name}", enabled=not quiet and here.is_main) as hook:
+            outcome = run_search(spec, run_dir, resume=bool(resume), on_step=hook, stop=stop)
+    if not here.is_main:
+        return
     rows = {k: v for k, v in outcome.summary.items() if v is not None}
     rows["run folder"] = str(run_dir)
     console.print(summary_table(f"dagnas run: {spec.name}", rows))
+    if stop.signum is not None:
+        click.echo(
+            f"stopped early at step {outcome.summary['steps']}: the checkpoint and the"
+            f" architecture so far are in {run_dir}.\nContinue with: dagnas run --resume {run_dir}",
+            err=True,
+        )
+        ctx.exit(128 + stop.signum)
 
 
 def _floats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:

@@ -5,12 +5,20 @@ filled in), ``metrics.jsonl``, ``alpha.jsonl``, ``checkpoint.pt`` (dense
 blocks add ``blocks.jsonl``: the blocks of each epoch with their weights, and
 the ones resampling replaced) and the result: ``architecture.json`` /
 ``.graphml`` / ``.png`` and ``summary.json``.
+
+Under ``torchrun`` every process runs :func:`run_search` on its share of
+the data (:mod:`dagnas.search.distributed`); only rank 0 writes.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -18,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import torch
 import yaml
 
@@ -29,6 +38,7 @@ from dagnas.graph import canonical_hash
 from dagnas.io import atomic_write_json, atomic_write_text
 from dagnas.search.checkpoint import CHECKPOINT
 from dagnas.search.derive import derive
+from dagnas.search.distributed import current
 from dagnas.search.loop import Searcher, StepHook
 from dagnas.spec import SearchConfig, load_space
 from dagnas.spec.lower import lower
@@ -97,6 +107,13 @@ def load_run_spec(run_dir: Path) -> Any:
     return load_space(run_dir / CONFIG)
 
 
+def seed_all(seed: int) -> None:
+    """Seed torch's, NumPy's and Python's global RNGs (a checkpoint saves all three)."""
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
 @dataclass
 class RunOutcome:
     run_dir: Path
@@ -104,31 +121,78 @@ class RunOutcome:
     summary: dict[str, Any]
 
 
+class StopRequest:
+    """Set by a signal while :func:`stop_on_signal` is active; a search polls it."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self) -> bool:
+        return self.signum is not None
+
+
+@contextmanager
+def stop_on_signal() -> Iterator[StopRequest]:
+    """For the block: the first SIGINT (Ctrl-C) or SIGTERM asks the search to stop
+    after its current step; a second one interrupts at once. Outside the main
+    thread signals cannot be caught, and the request never comes."""
+    stop = StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.signum = signum
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        log.warning("stopping after this step (a checkpoint follows); again to abort at once")
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def run_search(
-    spec: Any, run_dir: Path, resume: bool = False, on_step: StepHook | None = None
+    spec: Any,
+    run_dir: Path,
+    resume: bool = False,
+    on_step: StepHook | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunOutcome:
-    """Search ``spec`` in ``run_dir`` (continuing its checkpoint if ``resume``)."""
+    """Search ``spec`` in ``run_dir`` (continuing its checkpoint if ``resume``).
+
+    ``stop`` is polled after each step: when it answers True the search
+    checkpoints and ends early, and the architecture derived so far is
+    exported with ``"partial": true`` in the summary.
+    """
     cfg = spec.search
+    here = current()
     device = pick_device(cfg.device)
     started = time.perf_counter()
     data = load_dataset(
         cfg.data, cfg.data_root, seed=cfg.seed, val_fraction=cfg.val_fraction, limit=cfg.data_limit
     )
     graph = lower(spec, data.input_shape, data.num_classes)
-    torch.manual_seed(cfg.seed)
+    seed_all(cfg.seed)
     model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options).to(device)
-    if not resume:  # with the data's shape, so the run's graph can be rebuilt from it
+    if (
+        not resume and here.is_main
+    ):  # with the data's shape, so the run's graph can be rebuilt from it
         shapes = {"input_shape": list(data.input_shape), "num_classes": data.num_classes}
         atomic_write_text(run_dir / CONFIG, dump_spec(spec.model_copy(update=shapes)))
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    searcher = Searcher(model, train, val, cfg, run_dir, on_step)
+    searcher = Searcher(model, train, val, cfg, run_dir, on_step, should_stop=stop)
     if resume and not searcher.resume():
         log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
     result = searcher.run()
     weights = {k: v.cpu() for k, v in result.weights.items()}
     arch = derive(model.current_graph(), weights, run=run_dir.name, model=model, val=val)
-    write_architecture(arch, run_dir)
     last = result.metrics[-1] if result.metrics else {}
     summary = {
         "space": spec.name,
@@ -138,6 +202,9 @@ def run_search(
         "supernet_params": sum(p.numel() for p in model.weights()),
         "epochs": len(result.metrics),
         "steps": result.steps,
+        "partial": result.interrupted,
+        "rollbacks": result.rollbacks,
+        "processes": here.world,
         "val_acc": last.get("val_acc"),
         "val_loss": last.get("val_loss"),
         "zero_fraction": last.get("zero_fraction"),
@@ -146,5 +213,13 @@ def run_search(
         "architecture_hash": canonical_hash(arch),
         "nb201": arch.graph.get("nb201"),
     }
-    atomic_write_json(run_dir / "summary.json", summary)
+    if here.is_main:
+        write_architecture(arch, run_dir)
+        atomic_write_json(run_dir / "summary.json", summary)
+    if result.interrupted:
+        log.info(
+            "stopped at step %d; the checkpoint and the architecture so far are in %s",
+            result.steps,
+            run_dir,
+        )
     return RunOutcome(run_dir, arch, summary)

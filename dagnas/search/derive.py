@@ -233,8 +233,15 @@ def derive(
 
     A rule whose class sets ``needs_model = True`` (e.g. ``perturbation``)
     also receives the trained supernet and the validation split ``(x, y)``
-    as keyword arguments ``model`` and ``val``.
+    as keyword arguments ``model`` and ``val``. Non-finite weights are refused
+    (RunError): no architecture comes from a diverged search.
     """
+    bad = sorted(k for k, w in weights.items() if not torch.isfinite(w).all())
+    if bad:
+        raise RunError(
+            f"the mixing weights of {', '.join(bad[:3])}{' ...' * (len(bad) > 3)} are not finite;"
+            " no architecture is derived from them (the search diverged)"
+        )
     spec = dict(g.graph["derive"])
     name = spec.pop("name")
     rule = DERIVE_RULES.get(name)

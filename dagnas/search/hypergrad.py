@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -12,6 +13,12 @@ from dagnas.search.components import HYPERGRADIENTS, Regularizer
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 Params = dict[str, torch.Tensor]
+Grads = Sequence[torch.Tensor | None]
+
+
+def keep(grads: Grads, like: Sequence[torch.Tensor]) -> list[torch.Tensor | None]:
+    """The gradients of a single process, as they are."""
+    return list(grads)
 
 
 @dataclass
@@ -20,12 +27,15 @@ class Objective:
 
     ``weight_loss`` = CE on a train batch; ``arch_loss`` = CE on a val batch
     plus the relaxation's own term and the regularizers. ``params``
-    substitutes network weights (by name) for a virtual step.
+    substitutes network weights (by name) for a virtual step. ``reduce``
+    averages gradients over data-parallel ranks (the hypergradient's inner
+    gradients; the loop averages the final ones).
     """
 
     model: nn.Module
     regularizers: list[Regularizer] = field(default_factory=list)
     progress: float = 0.0
+    reduce: Callable[[Grads, Sequence[torch.Tensor]], list[torch.Tensor | None]] = keep
 
     def logits(self, x: torch.Tensor, params: Params | None = None) -> torch.Tensor:
         if params is None:
@@ -89,14 +99,14 @@ def second_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
     alphas = obj.model.arch_parameters()
     named = obj.named_weights()
     names, weights = list(named), list(named.values())
-    grads_w = _grad(obj.weight_loss(train), weights)
+    grads_w = obj.reduce(_grad(obj.weight_loss(train), weights), weights)
     virtual = {
         n: (w.detach() - xi * g if g is not None else w.detach()).requires_grad_()
         for n, w, g in zip(names, weights, grads_w, strict=True)
     }
     loss = obj.arch_loss(val, virtual)
     out = _grad(loss, alphas + list(virtual.values()))
-    d_alpha, d_w = out[: len(alphas)], out[len(alphas) :]
+    d_alpha, d_w = out[: len(alphas)], obj.reduce(out[len(alphas) :], weights)
     d_w = [torch.zeros_like(w) if g is None else g for w, g in zip(weights, d_w, strict=True)]
     eps = 0.01 / torch.sqrt(sum((g * g).sum() for g in d_w)).clamp_min(1e-12)
 

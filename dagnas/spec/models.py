@@ -73,6 +73,15 @@ class ArchOptim(Strict):
     weight_decay: float = Field(1e-3, ge=0)
 
 
+class DivergenceGuard(Strict):
+    """What a search does when a loss, a gradient norm or α becomes NaN or infinite:
+    roll back to the last checkpoint with both learning rates times ``lr_factor``,
+    at most ``retries`` times in a run, then stop with an error."""
+
+    retries: NonNegativeInt = 2
+    lr_factor: float = Field(0.5, gt=0, lt=1)
+
+
 class SearchConfig(Strict):
     """How to search: data, budget, optimizers and the method's components."""
 
@@ -91,7 +100,10 @@ class SearchConfig(Strict):
     hypergradient: Annotated[Component, _component("hypergradient")] = Component(name="first")
     schedule: Annotated[Component, _component("schedule")] = Component(name="alternate")
     regularizers: list[Annotated[Component, _component("regularizer")]] = []
-    checkpoint_every: PositiveInt | None = None
+    checkpoint_every: PositiveInt | None = Field(
+        None, description="also checkpoint every N steps (always: at each epoch's end)"
+    )
+    on_divergence: DivergenceGuard = DivergenceGuard()
     eval_samples: PositiveInt | None = Field(
         None,
         description="val examples scored after each epoch (default: all; a --max-steps smoke"
