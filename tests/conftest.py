@@ -42,6 +42,13 @@ stem_multiplier: 1
 ops: [none, skip_connect, max_pool_3x3, avg_pool_3x3, sep_conv_3x3, dil_conv_3x3]
 """
 
+TINY_DENSE = """\
+kind: dense_blocks
+name: tiny_dense
+stages:
+  - {blocks: 3, vertices: 4, width: 6}
+"""
+
 
 def shared_data() -> Path | None:
     """The offline datasets beside the checkout (../shared/data), if present."""
@@ -71,6 +78,11 @@ def tiny_dag_graph():
 @pytest.fixture
 def tiny_cell_graph():
     return lower(parse_spec(TINY_CELL), (1, 8, 8), 3)
+
+
+@pytest.fixture
+def tiny_dense_graph():
+    return lower(parse_spec(TINY_DENSE), (5,), 3)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def random_data(shape: tuple[int, ...], n: int = 24, classes: int = 3, seed: int
     return torch.randn(n, *shape, generator=g), torch.randint(0, classes, (n,), generator=g)
 
 
-@pytest.mark.parametrize("space", ["tiny_dag_graph", "tiny_cell_graph"])
+@pytest.mark.parametrize("space", ["tiny_dag_graph", "tiny_cell_graph", "tiny_dense_graph"])
 @pytest.mark.parametrize("name", RELAXATIONS.names())
 def test_relaxation_searches_every_space(name, space, request):
     graph = request.getfixturevalue(space)
