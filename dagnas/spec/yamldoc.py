@@ -48,8 +48,12 @@ class SpecLoader(yaml.SafeLoader):
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as e:
-            msg = f"cannot read this value: {e}"
+        except (ValueError, OverflowError, TypeError, AttributeError) as e:
+            # PyYAML's safe constructors fail this way on values they cannot build
+            # (an int past 4300 digits, a !!timestamp that is not one)
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            why = f": {e}" if isinstance(e, ValueError | OverflowError) else ""
+            msg = f"cannot read this value as {kind}{why}"
             raise ConstructorError(None, None, msg, node.start_mark) from None
 
 

@@ -21,6 +21,8 @@ from dagnas.search.distributed import Dist
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest
+
 FORK = multiprocessing.get_context("fork")
 WORLD = 2
 
@@ -60,6 +62,7 @@ def _rank(rank: int, graph, hypergradient: str, folder: Path) -> None:
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hypergradient", ["first", "second"])
 def test_two_ranks_keep_one_alpha_equal_to_one_process(tiny_dag_graph, tmp_path, hypergradient):
     procs = [
