@@ -126,30 +126,37 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.signum: int | None = None
+        self.at = 0.0
 
     def __call__(self) -> bool:
         return self.signum is not None
 
 
+#: Seconds after a stop request during which more signals repeat it (torchrun
+#: forwards the Ctrl-C its workers already got); a signal later aborts at once.
+REPEAT_WINDOW = 1.0
+
+
 @contextmanager
 def stop_on_signal() -> Iterator[StopRequest]:
     """For the block: the first SIGINT (Ctrl-C) or SIGTERM asks the search to stop
-    after its current step; a second one interrupts at once. Outside the main
-    thread signals cannot be caught, and the request never comes."""
+    after its current step; another one, a second or more later, interrupts at
+    once (KeyboardInterrupt). Outside the main thread signals cannot be caught,
+    and the request never comes."""
     stop = StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(signum: int, frame: Any) -> None:
-        stop.signum = signum
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        log.warning("stopping after this step (a checkpoint follows); again to abort at once")
+        now = time.monotonic()
+        if stop.signum is None:
+            stop.signum, stop.at = signum, now
+            log.warning("stopping after this step (a checkpoint follows); again to abort at once")
+        elif now - stop.at > REPEAT_WINDOW:
+            raise KeyboardInterrupt
 
-    for sig in previous:
-        signal.signal(sig, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield stop
     finally:

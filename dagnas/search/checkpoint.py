@@ -12,11 +12,11 @@ states (and CUDA's, on a GPU). Non-tensor state is stored as plain containers or
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import os
 import random
 import signal
+from collections import Counter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -35,7 +35,7 @@ HISTORIES = ("metrics.jsonl", "alpha.jsonl", "blocks.jsonl")
 #: Test hook: with this set to N, the N-th checkpoint write of the process kills
 #: it (SIGKILL) after the temp file is written and synced, before the rename.
 KILL_ENV = "DAGNAS_TEST_KILL_IN_CHECKPOINT"
-_WRITES = itertools.count(1)
+_WRITES: Counter[int] = Counter()  # per process id: a forked child counts from 0
 
 
 class Stateful(Protocol):
@@ -117,7 +117,8 @@ def save_checkpoint(s: Searcher, run_dir: Path) -> Path:
 
 def _test_kill_hook(f: IO[bytes]) -> None:
     """SIGKILL this process in its N-th checkpoint write when ``KILL_ENV`` is N."""
-    if os.environ.get(KILL_ENV) == str(next(_WRITES)):
+    _WRITES[os.getpid()] += 1
+    if os.environ.get(KILL_ENV) == str(_WRITES[os.getpid()]):
         f.flush()
         os.fsync(f.fileno())
         os.kill(os.getpid(), signal.SIGKILL)

@@ -20,8 +20,6 @@ per rank).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -194,16 +192,18 @@ def process_group(device: str) -> Iterator[Dist]:
 
 
 def launch(nproc: int, args: Sequence[str]) -> int:
-    """Run ``python -m dagnas ARGS`` as ``nproc`` local processes under torchrun.
+    """Run ``python -m dagnas ARGS`` as ``nproc`` local processes: torchrun's launcher,
+    in this process. Returns the exit status (a failed worker's, or 128 + the
+    signal that stopped the run: Ctrl-C reaches the workers, which stop after
+    their step and checkpoint, and torchrun waits for them)."""
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import main as torchrun
 
-    Returns torchrun's exit status. Ctrl-C reaches the workers (they stop
-    after their step and checkpoint); this process waits for them.
-    """
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    cmd += [f"--nproc-per-node={nproc}", "-m", "dagnas", *args]
-    proc = subprocess.Popen(cmd)
-    while True:
-        try:
-            return proc.wait()
-        except KeyboardInterrupt:
-            continue
+    try:
+        torchrun(["--standalone", f"--nproc-per-node={nproc}", "-m", "dagnas", *args])
+    except SignalException as e:
+        return 128 + int(e.sigval)
+    except ChildFailedError as e:
+        return next(iter(e.failures.values())).exitcode or 1
+    return 0

@@ -195,7 +195,8 @@ class Searcher:
             for reg in self.objective.regularizers:
                 reg.after_arch_step(model)
             self._check(arch_loss, 3)
-            if not all(p.isfinite().all() for p in model.arch_parameters()):
+            finite = [p.detach().isfinite().all() for p in model.arch_parameters()]
+            if finite and not bool(torch.stack(finite).all()):  # one sync
                 self._flag(4)
         self.w_opt.zero_grad(set_to_none=True)
         mixing = {k: v.detach() for k, v in model.relaxation().items()}
@@ -261,9 +262,8 @@ class Searcher:
         guard = self.cfg.on_divergence
         what = f"{DIVERGED[code]} became non-finite at step {self.step} (epoch {self.epoch + 1})"
         if self.rollbacks >= guard.retries:
-            tried = f" after {self.rollbacks} rollback(s) with lower learning rates" * bool(
-                self.rollbacks
-            )
+            n = self.rollbacks
+            tried = f" after {n} rollback(s) with lower learning rates" if n else ""
             raise RunError(
                 f"the search diverged: {what}{tried}. Lower search.weights.lr or search.arch.lr,"
                 " or allow more search.on_divergence.retries; the last checkpoint is intact"

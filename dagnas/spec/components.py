@@ -16,9 +16,9 @@ from dagnas.registry import Registry, did_you_mean
 
 
 class Strict(BaseModel):
-    """Base of every spec model: unknown keys are errors, values immutable."""
+    """Base of every spec model: unknown keys are errors, values immutable, numbers finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class NoOptions(Strict):

@@ -2,70 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from dagnas.errors import SpecError, SpecIssue, format_loc
 from dagnas.registry import did_you_mean
 from dagnas.spec.models import SPACE_KINDS, Spec
+from dagnas.spec.yamldoc import Locator, read_yaml
 
 SPEC_ADAPTER: TypeAdapter[Any] = TypeAdapter(Spec)
 KINDS = [m.model_fields["kind"].annotation.__args__[0] for m in SPACE_KINDS]
-
-
-@dataclass
-class Locator:
-    """Maps a field path to the line of a YAML document it came from."""
-
-    source: str
-    root: yaml.Node | None
-
-    def line(self, loc: tuple[str | int, ...]) -> int | None:
-        node, line = self.root, None
-        for part in loc:
-            if node is None:
-                break
-            line = node.start_mark.line + 1
-            node = _child(node, part)
-        if node is not None:
-            line = node.start_mark.line + 1
-        return line
-
-    def where(self, loc: tuple[str | int, ...]) -> str:
-        line = self.line(loc)
-        head = f"{self.source}:{line}" if line else self.source
-        return f"{head}: {format_loc(loc)}" if loc else head
-
-
-def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-        for key, value in node.value:
-            if key.value == part:
-                return value
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
-    return None
-
-
-def _duplicate_keys(node: yaml.Node | None, loc: tuple[str | int, ...] = ()) -> list:
-    """Field paths of keys given twice in one mapping (YAML keeps the last silently)."""
-    found: list[tuple[tuple[str | int, ...], str]] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            k = str(key.value)
-            if k in seen:
-                found.append(((*loc, k), f"key '{k}' is given twice; keep one"))
-            seen.add(k)
-            found += _duplicate_keys(value, (*loc, k))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, value in enumerate(node.value):
-            found += _duplicate_keys(value, (*loc, i))
-    return found
 
 
 def _pydantic_issues(err: ValidationError, data: Any) -> list[tuple[tuple, str]]:
@@ -128,15 +76,7 @@ def _model_at(data: Any, loc: tuple) -> Any:
 
 def parse_spec(text: str, source: str = "<string>") -> Any:
     """Validate YAML text into a Spec, or raise :class:`SpecError`."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = getattr(e, "problem", None) or str(e)
-        raise SpecError([(where, f"YAML syntax error: {problem}")]) from None
-    loc = Locator(source, root)
+    data, loc = read_yaml(text, source)
     if data is None:
         raise SpecError([(source, "the file is empty; a spec needs at least 'kind:'")])
     if not isinstance(data, dict):
@@ -144,9 +84,6 @@ def parse_spec(text: str, source: str = "<string>") -> Any:
         raise SpecError(
             [(loc.where(()), f"a spec must be a YAML mapping (key: value), found a {found}")]
         )
-    dups = _duplicate_keys(root)
-    if dups:
-        raise SpecError([(loc.where(p), m) for p, m in dups])
     try:
         spec = SPEC_ADAPTER.validate_python(data)
     except ValidationError as e:

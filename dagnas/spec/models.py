@@ -153,13 +153,14 @@ class DartsCellSpec(SpaceBase):
     """DARTS cells stacked into a network (Liu et al. 2019); NAS-Bench-201 too."""
 
     kind: Literal["darts_cell"]
-    channels: PositiveInt = 16
-    layers: PositiveInt = 8
+    # upper bounds stop a typo (an extra zero) before it exhausts memory or time
+    channels: PositiveInt = Field(16, le=4096)
+    layers: PositiveInt = Field(8, le=256)
     reductions: list[NonNegativeInt] | None = None
     reduction_type: Literal["cell", "resblock"] = "cell"
-    stem_multiplier: PositiveInt = 3
+    stem_multiplier: PositiveInt = Field(3, le=16)
     input_nodes: Literal[1, 2] = 2
-    nodes: PositiveInt = 4
+    nodes: PositiveInt = Field(4, le=32)
     output: Literal["concat", "last"] = "concat"
     preprocess: bool = True
     final_activation: bool = False
@@ -175,7 +176,7 @@ class DartsCellSpec(SpaceBase):
     @classmethod
     def _edges_form(cls, edges: list[str] | None) -> list[str] | None:
         for e in edges or []:
-            if not re.fullmatch(r"\s*\d+\s*->\s*\d+\s*", e):
+            if not re.fullmatch(r"\s*\d+\s*->\s*\d+\s*", e, flags=re.ASCII):
                 raise ValueError(f"edge '{e}' must look like 'i->j' with node numbers")
         return edges
 
@@ -211,7 +212,7 @@ class NodeSpec(Strict):
 
     name: str
     role: Literal["input", "hidden", "output"] = "hidden"
-    width: PositiveInt | None = None
+    width: PositiveInt | None = Field(None, le=65536)
     aggregate: Literal["sum", "mean"] = "sum"
 
     @field_validator("name")
