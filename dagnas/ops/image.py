@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dagnas.ops.depthwise import DwPw
 from dagnas.ops.registry import register_op
 
 
@@ -62,14 +63,6 @@ class ReLUBranch(nn.Module):
         return scaled_batch_norm(self.bn, self.body(r), scale)
 
 
-def _dw_pw(c_in: int, c_out: int, k: int, stride: int, dilation: int) -> list[nn.Module]:
-    pad = dilation * (k - 1) // 2
-    return [
-        nn.Conv2d(c_in, c_in, k, stride, pad, dilation=dilation, groups=c_in, bias=False),
-        nn.Conv2d(c_in, c_out, 1, bias=False),
-    ]
-
-
 class ReLUConvBN(ReLUBranch):
     """ReLU → Conv(k, stride, dilation) → BatchNorm."""
 
@@ -87,8 +80,9 @@ class DilConv(ReLUBranch):
     def __init__(
         self, c_in: int, c_out: int, k: int, stride: int, dilation: int, affine: bool = True
     ):
-        body = nn.Sequential(*_dw_pw(c_in, c_out, k, stride, dilation))
-        super().__init__(body, nn.BatchNorm2d(c_out, affine=affine))
+        super().__init__(
+            DwPw(c_in, c_out, k, stride, dilation), nn.BatchNorm2d(c_out, affine=affine)
+        )
 
 
 class SepConv(ReLUBranch):
@@ -96,10 +90,10 @@ class SepConv(ReLUBranch):
 
     def __init__(self, c_in: int, c_out: int, k: int, stride: int, affine: bool = True):
         body = nn.Sequential(
-            *_dw_pw(c_in, c_in, k, stride, 1),
+            DwPw(c_in, c_in, k, stride, 1),
             nn.BatchNorm2d(c_in, affine=affine),
             nn.ReLU(),
-            *_dw_pw(c_in, c_out, k, 1, 1),
+            DwPw(c_in, c_out, k, 1, 1),
         )
         super().__init__(body, nn.BatchNorm2d(c_out, affine=affine))
 
