@@ -127,7 +127,10 @@ def run_ray(
     started = not ray.is_initialized()
     if started:
         cpus = None if address else max(workers, 1)
-        ray.init(address=address, num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+        # "local": a fresh instance, even when another cluster runs on this machine
+        ray.init(
+            address=address or "local", num_cpus=cpus, include_dashboard=False, log_to_driver=False
+        )
     try:
         task = ray.remote(num_cpus=1)(run_job)
         pending = [task.remote(replace(j, one_thread=True)) for j in jobs]

@@ -8,7 +8,64 @@ import torch
 from torch import nn
 
 from dagnas.ops import OPS
+from dagnas.ops.image import ReLUBranch
 from dagnas.relax import OpModules
+
+
+class Fanout:
+    """What the out-edges of one node share, each computed at most once.
+
+    ``relu()`` feeds every op that begins with ReLU (:class:`ReLUBranch`);
+    ``output(op)`` is a shared parameter-free op's output (pools, identity),
+    the same function for every edge that holds that module.
+    """
+
+    def __init__(self, x: torch.Tensor):
+        self.x = x
+        self._relu: torch.Tensor | None = None
+        self._out: dict[int, torch.Tensor] = {}
+
+    def relu(self) -> torch.Tensor:
+        if self._relu is None:
+            self._relu = torch.relu(self.x)
+        return self._relu
+
+    def output(self, op: nn.Module) -> torch.Tensor:
+        if id(op) not in self._out:
+            self._out[id(op)] = op(self.x)
+        return self._out[id(op)]
+
+
+class NodeSum:
+    """A node's value Σ w·y, accumulated in place into a tensor it created.
+
+    A term it did not create (a shared op's output, the node's input) is
+    never written to: the first in-place add happens on its own copy.
+    """
+
+    def __init__(self) -> None:
+        self.value: torch.Tensor | None = None
+        self.owned = False
+
+    def add(self, y: torch.Tensor, owned: bool) -> None:
+        """Add ``y`` (``owned``: nothing else holds it, it may be written)."""
+        if self.value is None:
+            self.value, self.owned = y, owned
+        elif self.owned:
+            self.value.add_(y)
+        else:
+            self.value, self.owned = self.value + y, True
+
+    def add_scaled(self, y: torch.Tensor, w: torch.Tensor | None) -> None:
+        """Add ``w·y`` for a ``y`` this sum must not write to."""
+        if w is None:
+            self.add(y, owned=False)
+        elif self.value is None:
+            self.value, self.owned = y * w, True
+        elif self.owned:
+            self.value.addcmul_(y, w)
+        else:
+            self.value, self.owned = torch.addcmul(self.value, y, w), True
 
 
 class MixedEdge(nn.Module):
@@ -19,6 +76,8 @@ class MixedEdge(nn.Module):
     weight then gets no gradient (as in GDAS's hard forward). With
     ``search=False`` the edge holds its derived op(s) and ``forward(x, None)``
     returns their plain sum. ``key`` is the choice the edge belongs to.
+    ``shared`` (name → module) holds the parameter-free ops of the edges
+    leaving the same node: this edge reuses those modules and adds its own.
     """
 
     def __init__(
@@ -29,26 +88,55 @@ class MixedEdge(nn.Module):
         stride: int,
         search: bool,
         key: str | None = None,
+        shared: dict[str, nn.Module] | None = None,
     ):
         super().__init__()
         self.names, self.key = list(ops), key
+        self.shared: set[str] = set()
         params = {"affine": not search, "search_bn": search}
-        self.ops = nn.ModuleDict(
-            {n: OPS.get(n).build(c_in, c_out, stride, **params) for n in ops if not OPS.get(n).zero}
-        )
+        self.ops = nn.ModuleDict()
+        for name in ops:
+            spec = OPS.get(name)
+            if spec.zero:
+                continue
+            if shared is not None and name in shared:
+                op = shared[name]
+            else:
+                op = spec.build(c_in, c_out, stride, **params)
+                if shared is not None and spec.shared and not list(op.parameters()):
+                    shared[name] = op
+            if shared is not None and shared.get(name) is op:
+                self.shared.add(name)
+            self.ops[name] = op
+
+    def _active(self, w: torch.Tensor | None):
+        """(name, weight) of the ops to compute; weight None for a child edge."""
+        if w is None:
+            return [(n, None) for n in self.names if n in self.ops]
+        pairs = zip(self.names, w, w.tolist(), strict=True)
+        return [(n, wi) for n, wi, v in pairs if v != 0 and n in self.ops]
 
     def forward(self, x: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor | None:
         """The mixed output, or None when every active op is a zero op."""
-        if w is None:
-            outs = [op(x) for op in self.ops.values()]
-            return sum(outs[1:], outs[0]) if outs else None
-        out = None
-        for name, wi, v in zip(self.names, w, w.tolist(), strict=True):
-            if v == 0 or name not in self.ops:
-                continue
-            y = wi * self.ops[name](x)
-            out = y if out is None else out + y
-        return out
+        total = NodeSum()
+        for name, wi in self._active(w):
+            total.add_scaled(self.ops[name](x), wi)
+        return total.value
+
+    def accumulate(self, total: NodeSum, src: Fanout, w: torch.Tensor | None) -> None:
+        """Add ô(x) to ``total``, reading shared work from ``src`` (x = ``src.x``).
+
+        An op beginning with ReLU reads ``src.relu()`` and folds its weight
+        into its closing BatchNorm; a shared op's output is computed once.
+        """
+        for name, wi in self._active(w):
+            op = self.ops[name]
+            if isinstance(op, ReLUBranch):
+                total.add(op.tail(src.relu(), wi), owned=True)
+            elif name in self.shared:
+                total.add_scaled(src.output(op), wi)
+            else:
+                total.add_scaled(op(src.x), wi)
 
 
 def edge_ops(d: dict[str, Any]) -> list[str]:

@@ -9,65 +9,116 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dagnas.ops.depthwise import DwPw
 from dagnas.ops.registry import register_op
 
 
-class ReLUConvBN(nn.Sequential):
+def scaled_batch_norm(bn: nn.BatchNorm2d, x: torch.Tensor, scale: torch.Tensor | None):
+    """``scale·bn(x)``, the scale folded into the affine transform: one pass, no copy.
+
+    ``scale`` is a 0-d tensor (a mixing weight) or None for plain ``bn(x)``;
+    its gradient is exact. Running statistics update as in ``bn.forward``.
+    """
+    if scale is None:
+        return bn(x)
+    c = x.shape[1]
+    weight = scale.expand(c).contiguous() if bn.weight is None else bn.weight * scale
+    bias = None if bn.bias is None else bn.bias * scale
+    momentum = 0.0 if bn.momentum is None else bn.momentum
+    if bn.training and bn.track_running_stats and bn.num_batches_tracked is not None:
+        bn.num_batches_tracked.add_(1)
+        if bn.momentum is None:
+            momentum = 1.0 / float(bn.num_batches_tracked)
+    use_batch = bn.training or bn.running_mean is None
+    track = not bn.training or bn.track_running_stats
+    return nn.functional.batch_norm(
+        x,
+        bn.running_mean if track else None,
+        bn.running_var if track else None,
+        weight,
+        bias,
+        use_batch,
+        momentum,
+        bn.eps,
+    )
+
+
+class ReLUBranch(nn.Module):
+    """ReLU → ``body`` → BatchNorm: the shape of every parametric DARTS op.
+
+    A cell computes ``relu(x)`` once per source node for all the ops on its
+    out-edges and calls :meth:`tail`, passing the edge's mixing weight for
+    the closing BatchNorm to absorb (``w·BN(z) = BN_{γ=w}(z)``).
+    """
+
+    def __init__(self, body: nn.Module, bn: nn.BatchNorm2d):
+        super().__init__()
+        self.body, self.bn = body, bn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.tail(torch.relu(x))
+
+    def tail(self, r: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
+        """``scale·op(x)`` given ``r = relu(x)``."""
+        return scaled_batch_norm(self.bn, self.body(r), scale)
+
+
+class ReLUConvBN(ReLUBranch):
     """ReLU → Conv(k, stride, dilation) → BatchNorm."""
 
     def __init__(
         self, c_in: int, c_out: int, k: int, stride: int, dilation: int = 1, affine: bool = True
     ):
         pad = dilation * (k - 1) // 2
-        super().__init__(
-            nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, k, stride, pad, dilation=dilation, bias=False),
-            nn.BatchNorm2d(c_out, affine=affine),
-        )
+        conv = nn.Conv2d(c_in, c_out, k, stride, pad, dilation=dilation, bias=False)
+        super().__init__(conv, nn.BatchNorm2d(c_out, affine=affine))
 
 
-class DilConv(nn.Sequential):
+class DilConv(ReLUBranch):
     """ReLU → depthwise conv (dilated) → pointwise conv → BatchNorm."""
 
     def __init__(
         self, c_in: int, c_out: int, k: int, stride: int, dilation: int, affine: bool = True
     ):
-        pad = dilation * (k - 1) // 2
         super().__init__(
-            nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_in, k, stride, pad, dilation=dilation, groups=c_in, bias=False),
-            nn.Conv2d(c_in, c_out, 1, bias=False),
-            nn.BatchNorm2d(c_out, affine=affine),
+            DwPw(c_in, c_out, k, stride, dilation), nn.BatchNorm2d(c_out, affine=affine)
         )
 
 
-class SepConv(nn.Sequential):
+class SepConv(ReLUBranch):
     """Two stacked DilConv(dilation=1): the DARTS separable convolution."""
 
     def __init__(self, c_in: int, c_out: int, k: int, stride: int, affine: bool = True):
-        super().__init__(
-            DilConv(c_in, c_in, k, stride, 1, affine),
-            DilConv(c_in, c_out, k, 1, 1, affine),
+        body = nn.Sequential(
+            DwPw(c_in, c_in, k, stride, 1),
+            nn.BatchNorm2d(c_in, affine=affine),
+            nn.ReLU(),
+            DwPw(c_in, c_out, k, 1, 1),
         )
+        super().__init__(body, nn.BatchNorm2d(c_out, affine=affine))
 
 
-class FactorizedReduce(nn.Module):
-    """Halve H and W with two offset stride-2 1×1 convs, concatenated."""
+class _OffsetConvs(nn.Module):
+    """Two stride-2 1×1 convs, the second shifted by one pixel, concatenated."""
 
-    def __init__(self, c_in: int, c_out: int, affine: bool = True):
+    def __init__(self, c_in: int, c_out: int):
         super().__init__()
-        self.relu = nn.ReLU(inplace=False)
         self.conv1 = nn.Conv2d(c_in, c_out // 2, 1, 2, bias=False)
         self.conv2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, 2, bias=False)
-        self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.relu(x)
         odd = x[:, :, 1:, 1:]
         h, w = x.shape[-2:]
         if h % 2 or w % 2:  # keep both halves at ceil(size / 2)
             odd = nn.functional.pad(odd, (0, w % 2, 0, h % 2))
-        return self.bn(torch.cat([self.conv1(x), self.conv2(odd)], dim=1))
+        return torch.cat([self.conv1(x), self.conv2(odd)], dim=1)
+
+
+class FactorizedReduce(ReLUBranch):
+    """Halve H and W with two offset stride-2 1×1 convs, concatenated."""
+
+    def __init__(self, c_in: int, c_out: int, affine: bool = True):
+        super().__init__(_OffsetConvs(c_in, c_out), nn.BatchNorm2d(c_out, affine=affine))
 
 
 class Pool(nn.Module):
@@ -103,7 +154,7 @@ def none(c_in: int, c_out: int, stride: int, **_: object) -> nn.Module:
     return Zero(c_out, stride)
 
 
-@register_op("skip_connect", domain="image")
+@register_op("skip_connect", domain="image", shared=True)
 def skip_connect(c_in: int, c_out: int, stride: int, affine: bool = True, **_: object) -> nn.Module:
     if stride == 1 and c_in == c_out:
         return nn.Identity()
@@ -121,8 +172,8 @@ def _pool(kind: str):
     return factory
 
 
-register_op("max_pool_3x3", domain="image", same_width=True)(_pool("max"))
-register_op("avg_pool_3x3", domain="image", same_width=True)(_pool("avg"))
+register_op("max_pool_3x3", domain="image", same_width=True, shared=True)(_pool("max"))
+register_op("avg_pool_3x3", domain="image", same_width=True, shared=True)(_pool("avg"))
 
 
 def _sep(k: int):

@@ -26,6 +26,8 @@ class OpDef:
     ``zero``: the op outputs zeros (``none``/``zero``): never computed.
     ``same_width``: the op cannot change the width (pools, identity).
     ``domain``: which inputs it takes: images (N, C, H, W), vectors (N, D).
+    ``shared``: when the built op has no parameters, its output depends on
+    its input alone, so a cell computes it once for all edges leaving a node.
     """
 
     name: str
@@ -33,6 +35,7 @@ class OpDef:
     domain: Domain
     zero: bool = False
     same_width: bool = False
+    shared: bool = False
 
     def build(self, c_in: int, c_out: int, stride: int = 1, **params: object) -> nn.Module:
         return self.factory(c_in, c_out, stride, **params)
@@ -42,12 +45,17 @@ OPS: Registry[OpDef] = Registry("op")
 
 
 def register_op(
-    name: str, *, domain: Domain, zero: bool = False, same_width: bool = False
+    name: str,
+    *,
+    domain: Domain,
+    zero: bool = False,
+    same_width: bool = False,
+    shared: bool = False,
 ) -> Callable[[OpFactory], OpFactory]:
     """Decorator: register ``factory(c_in, c_out, stride, **params)`` as op ``name``."""
 
     def deco(factory: OpFactory) -> OpFactory:
-        OPS.register(name)(OpDef(name, factory, domain, zero, same_width))
+        OPS.register(name)(OpDef(name, factory, domain, zero, same_width, shared))
         return factory
 
     return deco

@@ -74,7 +74,7 @@ def test_ray_backend_on_a_local_ray_instance(tmp_path):
     ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'dagnas[ray]')")
     spec, store = parse_spec(layered_space(3)), tmp_path / "e.sqlite"
     evaluate_space(spec, store, plan(sample=2))  # one part trained locally
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         out = evaluate_space(spec, store, plan(sample=5, backend="ray", workers=2))
     finally:

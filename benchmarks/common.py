@@ -1,0 +1,128 @@
+"""Pieces every benchmark shares: timing, peak memory, subprocess cases, JSON, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sync(device: torch.device | str) -> None:
+    """Wait for queued GPU work, so a timer sees it finish."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def stats(times: Sequence[float]) -> dict[str, float]:
+    """Median, min and max of some seconds, and how many."""
+    return {
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
+        "n": len(times),
+    }
+
+
+def timed(fn: Callable[[], Any], device: torch.device | str) -> float:
+    """Seconds one call of ``fn`` takes, GPU work included."""
+    sync(device)
+    start = time.perf_counter()
+    fn()
+    sync(device)
+    return time.perf_counter() - start
+
+
+def interleaved(
+    fns: dict[str, Callable[[], Any]], steps: int, warmup: int, device: torch.device | str
+) -> dict[str, dict[str, float]]:
+    """Time each of ``fns`` ``steps`` times after ``warmup`` calls, taking turns.
+
+    Each round runs every function once, in an order that rotates, so a
+    burst of load from elsewhere on the machine hits them all alike.
+    """
+    names = list(fns)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(warmup + steps):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for n in order:
+            t = timed(fns[n], device)
+            if r >= warmup:
+                times[n].append(t)
+    return {n: stats(t) for n, t in times.items()}
+
+
+def peak_memory(device: torch.device | str) -> dict[str, float | None]:
+    """This process's peak resident memory (MB), and the GPU's peak if on one."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    gpu = None
+    if torch.device(device).type == "cuda":
+        gpu = torch.cuda.max_memory_allocated() / 2**20
+    return {"peak_rss_mb": rss, "gpu_peak_mb": gpu}
+
+
+def load() -> float:
+    """The machine's one-minute load average (others' jobs show up here)."""
+    return os.getloadavg()[0]
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    info: dict[str, Any] = {
+        "cpu": platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name()
+    return info
+
+
+def in_subprocess(module: str, args: Sequence[str], timeout: float | None = None) -> Any:
+    """Run ``python -m benchmarks.<module> ARGS --result FILE``; its JSON result.
+
+    Each case gets a fresh process, so its peak memory is its own.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, "-m", f"benchmarks.{module}", *args, "--result", str(out)]
+        env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        done = subprocess.run(cmd, cwd=ROOT, env=env, timeout=timeout, capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr.decode()[-3000:]}")
+        return json.loads(out.read_text())
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A plain text table of ``rows`` (dicts), one column per key in ``columns``."""
+
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+        return "" if v is None else str(v)
+
+    body = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(b, widths, strict=True)) for b in body]
+    return "\n".join(lines)
