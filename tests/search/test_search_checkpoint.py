@@ -19,7 +19,6 @@ from dagnas.search.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoin
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
-pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest
 METHODS = {
     "darts": {"relaxation": "softmax"},
     "prime_admm": {

@@ -21,8 +21,6 @@ from dagnas.search.distributed import Dist
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
-pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest
-
 FORK = multiprocessing.get_context("fork")
 WORLD = 2
 

@@ -21,8 +21,6 @@ from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 from dagnas.spec.components import Strict
 
-pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest
-
 
 class Poison(Regularizer):
     """Test component: from its ``at``-th arch step, ``times`` times, it makes the
