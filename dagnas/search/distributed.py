@@ -79,10 +79,9 @@ class Dist:
         dist.all_reduce(buf)
         out: list[torch.Tensor | None] = []
         offset = 0
-        for i, p in enumerate(like):
+        for p, had in zip(like, buf[-len(like) :].tolist(), strict=True):
             n = p.numel()
-            part = buf[offset : offset + n].view_as(p) / self.world
-            out.append(part if buf[len(buf) - len(like) + i] > 0 else None)
+            out.append(buf[offset : offset + n].view_as(p) / self.world if had else None)
             offset += n
         return out
 
@@ -122,7 +121,11 @@ class Dist:
         """
         if not self.active:
             return list(flags)
-        p = torch.cat([t.detach().flatten() for t in params]) if params else torch.zeros(0)
+        p = (
+            torch.cat([t.detach().flatten() for t in params])
+            if params
+            else torch.zeros(0, device=_comm_device())
+        )
         buf = torch.cat([torch.tensor(flags, dtype=p.dtype, device=p.device), p, -p])
         dist.all_reduce(buf, op=dist.ReduceOp.MAX)
         k, n = len(flags), len(p)
@@ -138,7 +141,7 @@ class Dist:
         """The sum over ranks of ``values`` (float64)."""
         if not self.active:
             return list(values)
-        buf = torch.tensor(values, dtype=torch.float64)
+        buf = torch.tensor(values, dtype=torch.float64, device=_comm_device())
         dist.all_reduce(buf)
         return buf.tolist()
 
@@ -157,6 +160,13 @@ class Dist:
         if not ok:
             raise value
         return value
+
+
+def _comm_device() -> torch.device:
+    """Where a collective's own buffers live: the current GPU under nccl, else the CPU."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
 
 
 def current() -> Dist:

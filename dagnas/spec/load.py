@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from dagnas.spec.yamldoc import Locator, read_yaml
 
 SPEC_ADAPTER: TypeAdapter[Any] = TypeAdapter(Spec)
 KINDS = [m.model_fields["kind"].annotation.__args__[0] for m in SPACE_KINDS]
+#: a step pydantic may put in an error's location (not a key: a user's key may
+#: begin with "function-" too)
+VALIDATOR_STEP = re.compile(r"function-(after|before|wrap|plain)\[")
 
 
 def _pydantic_issues(err: ValidationError, data: Any) -> list[tuple[tuple, str]]:
@@ -22,7 +26,7 @@ def _pydantic_issues(err: ValidationError, data: Any) -> list[tuple[tuple, str]]
         loc = tuple(e["loc"])
         if loc and loc[0] in KINDS:  # the discriminated union's tag
             loc = loc[1:]
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in loc if not (isinstance(p, str) and VALIDATOR_STEP.match(p)))
         issues.append((loc, _message(e, loc, data)))
     return issues
 

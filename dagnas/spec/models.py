@@ -266,9 +266,10 @@ class StageSpec(Strict):
     Vertex 0 is the stage input and vertex ``vertices - 1`` its output.
     """
 
-    blocks: PositiveInt
-    vertices: int = Field(ge=2)
-    width: PositiveInt
+    # upper bounds stop a typo before it exhausts memory or time (sampling, masks)
+    blocks: PositiveInt = Field(le=1024)
+    vertices: int = Field(ge=2, le=64)
+    width: PositiveInt = Field(le=65536)
     aggregate: Literal["sum", "mean"] = "sum"
     activation: ActivationName = "relu"
     constraints: BlockConstraints = BlockConstraints()

@@ -69,6 +69,7 @@ FOUND = [
     ("kind: dag\nname: a\x00\n", ":2", "character '\\x00' is not allowed"),
     ("kind: dag\nsearch: {weights: {lr_min: .inf}}\n", ":2: search.weights.lr_min", "finite"),
     ("kind: darts_cell\nops: [skip_connect]\nlayers: 100000\n", ":3: layers", "256"),
+    ("kind: dag\nfunction-: null\n", ":2: function-", "unknown key 'function-'"),
 ]
 
 
