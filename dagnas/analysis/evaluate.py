@@ -9,6 +9,8 @@
   processes (``concurrent.futures``), each on one torch thread;
 - ``ray``: the same per-candidate function as a Ray task (one CPU each) on
   the cluster at ``address``, or on a local Ray instance with ``workers`` CPUs.
+  The cluster's workers must be able to import dagnas (installed there, or
+  on their ``PYTHONPATH``).
 
 Results come back to this process and are written to the store one by one
 as they complete, so a killed evaluation loses only the trainings in flight,
@@ -127,10 +129,20 @@ def run_ray(
     started = not ray.is_initialized()
     if started:
         cpus = None if address else max(workers, 1)
-        # "local": a fresh instance, even when another cluster runs on this machine
-        ray.init(
-            address=address or "local", num_cpus=cpus, include_dashboard=False, log_to_driver=False
-        )
+        try:
+            # "local": a fresh instance, even when another cluster runs on this machine
+            ray.init(
+                address=address or "local",
+                num_cpus=cpus,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
+        except (ConnectionError, RuntimeError) as e:
+            raise RunError(
+                f"cannot connect to the Ray cluster at {address}: {str(e).splitlines()[0]}; "
+                "check the address (or use --address auto on a cluster node), and that this "
+                "process uses the cluster's Ray auth settings (RAY_AUTH_MODE, token)"
+            ) from e
     try:
         task = ray.remote(num_cpus=1)(run_job)
         pending = [task.remote(replace(j, one_thread=True)) for j in jobs]

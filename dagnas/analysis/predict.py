@@ -144,10 +144,10 @@ def load_predictor(path: str | os.PathLike[str]) -> Predictor:
 
 
 @dataclass(frozen=True)
-class FitResult:
-    """Held-out Kendall τ of the predictor and of the best single metric."""
+class SplitResult:
+    """Held-out Kendall τ of the predictor and of the best single metric on one split."""
 
-    dataset: str
+    seed: int
     n_train: int
     n_test: int
     tau_train: float
@@ -156,6 +156,20 @@ class FitResult:
     best_metric_tau_test: float
     oracle_metric: str
     oracle_metric_tau_test: float
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The splits a predictor was tested on; the saved model is fitted on all architectures."""
+
+    dataset: str
+    architectures: int
+    splits: list[SplitResult]
+
+    def mean_sd(self, field_name: str) -> tuple[float, float]:
+        """Mean and standard deviation of a :class:`SplitResult` field over the splits."""
+        values = np.array([getattr(s, field_name) for s in self.splits], dtype=float)
+        return float(values.mean()), float(values.std())
 
 
 def _tau(a: np.ndarray, b: np.ndarray) -> float:
@@ -179,30 +193,19 @@ def _best_metric(
     return best, sign * taus[best][1], oracle, abs(taus[oracle][1])
 
 
-def _train(model: GinRegressor, batch: Batch, y: torch.Tensor, cfg: PredictorConfig) -> None:
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    model.train()
-    for _ in range(cfg.epochs):
-        opt.zero_grad(set_to_none=True)
-        loss = nn.functional.mse_loss(model(batch), y)
-        loss.backward()
-        opt.step()
+@dataclass
+class _Prepared:
+    """The architectures of one dataset as PyG graphs, with their mean accuracies."""
+
+    records: list[dict[str, Any]]
+    archs: list[nx.DiGraph]
+    data: list[Data]
+    acc: np.ndarray
+    vocab: list[str]
+    meta: dict[str, Any]
 
 
-def _split(n: int, cfg: PredictorConfig) -> tuple[np.ndarray, np.ndarray]:
-    n_test = max(2, round(cfg.test_fraction * n))
-    if n - n_test < 2:
-        raise DagnasError(f"{n} architectures are too few to fit and test a predictor; need 4+")
-    order = np.random.default_rng(cfg.seed).permutation(n)
-    return np.sort(order[n_test:]), np.sort(order[:n_test])
-
-
-def fit_predictor(
-    rows: Sequence[dict[str, Any]], cfg: PredictorConfig = PredictorConfig()
-) -> tuple[Predictor, FitResult]:
-    """Fit on store ``rows`` of one dataset and space (accuracy averaged over seeds)."""
-    from torch_geometric.data import Batch
-
+def _prepare(rows: Sequence[dict[str, Any]], cfg: PredictorConfig) -> _Prepared:
     datasets = sorted({r["dataset"] for r in rows})
     if len(datasets) != 1:
         raise DagnasError(
@@ -213,33 +216,71 @@ def fit_predictor(
     graphs = {r["hash"]: from_json_dict(r["graph"]) for r in rows}
     archs = [graphs[r["hash"]] for r in records]
     vocab = sorted({str(op) for a in archs for _, _, op in a.edges(data="op")})
-    train, test = _split(len(records), cfg)
-    acc = np.array([r["accuracy"] for r in records])
-    mean, std = float(acc[train].mean()), float(acc[train].std()) or 1.0
-    torch.manual_seed(cfg.seed)
     data = [graph_data(a, vocab) for a in archs]
-    model = GinRegressor(data[0].x.shape[1], len(vocab) + 1, cfg.hidden, cfg.layers)
-    y = torch.tensor((acc[train] - mean) / std, dtype=torch.float32)
-    _train(model, Batch.from_data_list([data[i] for i in train]), y, cfg)
     meta = {
         "config": asdict(cfg),
         "node_dim": int(data[0].x.shape[1]),
         "dataset": datasets[0],
         "spaces": sorted({r["space"] for r in rows}),
     }
-    predictor = Predictor(model, vocab, mean, std, meta)
-    pred = predictor.predict(archs)
-    best, best_tau, oracle, oracle_tau = _best_metric(records, train, test)
-    result = FitResult(
-        dataset=datasets[0],
+    acc = np.array([r["accuracy"] for r in records])
+    return _Prepared(records, archs, data, acc, vocab, meta)
+
+
+def _fit(p: _Prepared, idx: np.ndarray, cfg: PredictorConfig, seed: int) -> Predictor:
+    """A predictor trained on architectures ``idx`` (full batch, MSE on standardised accuracy)."""
+    from torch_geometric.data import Batch
+
+    mean, std = float(p.acc[idx].mean()), float(p.acc[idx].std()) or 1.0
+    torch.manual_seed(seed)
+    model = GinRegressor(p.meta["node_dim"], len(p.vocab) + 1, cfg.hidden, cfg.layers)
+    batch = Batch.from_data_list([p.data[i] for i in idx])
+    y = torch.tensor((p.acc[idx] - mean) / std, dtype=torch.float32)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    model.train()
+    for _ in range(cfg.epochs):
+        opt.zero_grad(set_to_none=True)
+        nn.functional.mse_loss(model(batch), y).backward()
+        opt.step()
+    return Predictor(model, p.vocab, mean, std, dict(p.meta))
+
+
+def _split(n: int, cfg: PredictorConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    n_test = max(2, round(cfg.test_fraction * n))
+    if n - n_test < 2:
+        raise DagnasError(f"{n} architectures are too few to fit and test a predictor; need 4+")
+    order = np.random.default_rng(seed).permutation(n)
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def _test_split(p: _Prepared, cfg: PredictorConfig, seed: int) -> SplitResult:
+    train, test = _split(len(p.records), cfg, seed)
+    pred = _fit(p, train, cfg, seed).predict(p.archs)
+    best, best_tau, oracle, oracle_tau = _best_metric(p.records, train, test)
+    return SplitResult(
+        seed=seed,
         n_train=len(train),
         n_test=len(test),
-        tau_train=_tau(pred[train], acc[train]),
-        tau_test=_tau(pred[test], acc[test]),
+        tau_train=_tau(pred[train], p.acc[train]),
+        tau_test=_tau(pred[test], p.acc[test]),
         best_metric=best,
         best_metric_tau_test=best_tau,
         oracle_metric=oracle,
         oracle_metric_tau_test=oracle_tau,
     )
+
+
+def fit_predictor(
+    rows: Sequence[dict[str, Any]], cfg: PredictorConfig = PredictorConfig(), splits: int = 1
+) -> tuple[Predictor, FitResult]:
+    """Test the predictor on ``splits`` held-out splits (seeds ``cfg.seed`` onward) of
+    store ``rows`` (one dataset; accuracy averaged over training seeds), then fit the
+    returned one on every architecture."""
+    if isinstance(splits, bool) or not isinstance(splits, int) or splits < 1:
+        raise DagnasError(f"splits must be an integer >= 1, got {splits!r}")
+    p = _prepare(rows, cfg)
+    tested = [_test_split(p, cfg, cfg.seed + k) for k in range(splits)]
+    result = FitResult(p.meta["dataset"], len(p.records), tested)
+    predictor = _fit(p, np.arange(len(p.records)), cfg, cfg.seed)
     predictor.meta["fit"] = asdict(result)
     return predictor, result

@@ -41,9 +41,33 @@ class Analysis:
     files: list[Path] = field(default_factory=list)
 
     def strongest(self, group: str, k: int = 3) -> list[Correlation]:
-        """The ``k`` metrics with the largest |Spearman ρ| in ``group``."""
+        """The ``k`` metrics with the largest |Spearman ρ| in ``group``, one per set of
+        metrics that rank the group's architectures identically (see :meth:`label`)."""
+        same = equivalent_metrics(self.records, group)
         valid = [c for c in self.correlations[group] if math.isfinite(c.spearman)]
-        return sorted(valid, key=lambda c: -abs(c.spearman))[:k]
+        return sorted((c for c in valid if c.metric in same), key=lambda c: -abs(c.spearman))[:k]
+
+    def label(self, group: str, metric: str) -> str:
+        """``metric`` and the metrics ranking ``group`` identically: "edges (≡ density)"."""
+        same = equivalent_metrics(self.records, group).get(metric, [])
+        return f"{metric} (≡ {', '.join(same)})" if same else metric
+
+
+def equivalent_metrics(records: Sequence[dict[str, Any]], group: str) -> dict[str, list[str]]:
+    """First metric → the later metrics with the same ranks in ``group`` (e.g. edges,
+    density and mean degrees when every DAG has as many nodes)."""
+    from scipy import stats as sps
+
+    found: dict[str, list[str]] = {}
+    ranks: dict[str, np.ndarray] = {}
+    for m in metric_names(records):
+        r = sps.rankdata(_column(records, group, m))
+        first = next((f for f, rf in ranks.items() if np.array_equal(rf, r)), None)
+        if first is None:
+            ranks[m], found[m] = r, []
+        else:
+            found[first].append(m)
+    return found
 
 
 def _column(records: Sequence[dict[str, Any]], group: str, name: str) -> np.ndarray:
@@ -148,7 +172,8 @@ def _group_section(result: Analysis, group: str) -> list[str]:
         lines.append(
             "Strongest (|Spearman ρ|): "
             + "; ".join(
-                f"**{c.metric}** ρ = {c.spearman:+.3f} {_ci(c.spearman_ci)}, τ = {c.kendall:+.3f}"
+                f"**{result.label(group, c.metric)}** ρ = {c.spearman:+.3f} "
+                f"{_ci(c.spearman_ci)}, τ = {c.kendall:+.3f}"
                 for c in top
             )
             + "."

@@ -16,7 +16,6 @@ from dagnas.graph import canonical_hash, from_json_dict
 from dagnas.spec import parse_spec
 from dagnas.train import TrainConfig
 from tests.analysis.synth import layered_space
-from tests.conftest import TINY_CELL
 
 DIGITS = DataRef("digits", limit=200)
 QUICK = TrainConfig(epochs=1, batch_size=64)
@@ -54,7 +53,7 @@ def test_rows_hold_measurements_and_a_rerun_trains_only_what_is_missing(tmp_path
 
 @pytest.mark.slow
 def test_two_local_worker_processes_give_the_in_process_results(tmp_path):
-    spec = parse_spec(TINY_CELL)
+    spec = parse_spec(layered_space(3))
     here = evaluate_space(spec, tmp_path / "a.sqlite", plan(sample=2))
     pool = evaluate_space(spec, tmp_path / "b.sqlite", plan(sample=2, workers=2))
     assert pool.trained == here.trained == 2

@@ -44,15 +44,19 @@ def test_graph_data_keeps_active_edges_both_ways_with_a_direction_flag():
 
 @pytest.mark.slow
 def test_predictor_learns_depth_beats_random_and_round_trips(depth_store, tmp_path):
-    predictor, fit = fit_predictor(EvalStore(depth_store).rows(), FAST)
-    assert (fit.n_train, fit.n_test) == (48, 16)
-    assert fit.tau_test > 0.5  # a random ranking has τ ≈ 0 (sd ≈ 0.18 on 16 points)
-    assert fit.best_metric == "depth" and fit.best_metric_tau_test > 0.7
+    predictor, fit = fit_predictor(EvalStore(depth_store).rows(), FAST, splits=2)
+    assert fit.architectures == 64 and [s.seed for s in fit.splits] == [0, 1]
+    for split in fit.splits:
+        assert (split.n_train, split.n_test) == (48, 16)
+        assert split.tau_test > 0.5  # a random ranking has τ ≈ 0 (sd ≈ 0.18 on 16 points)
+        assert split.best_metric == "depth" and split.best_metric_tau_test > 0.7
+    mean, sd = fit.mean_sd("tau_test")
+    assert mean == pytest.approx(np.mean([s.tau_test for s in fit.splits])) and sd >= 0
     archs = layered_archs(10, seed=9)
     path = predictor.save(tmp_path / "m.pt")
     again = load_predictor(path)
     assert np.allclose(again.predict(archs), predictor.predict(archs))
-    assert again.meta["fit"]["tau_test"] == fit.tau_test
+    assert again.meta["fit"]["splits"][1]["tau_test"] == fit.splits[1].tau_test
     deep = max(archs, key=depth_accuracy)
     shallow = min(archs, key=depth_accuracy)
     assert predictor.predict([deep])[0] > predictor.predict([shallow])[0]
@@ -62,10 +66,22 @@ def test_predictor_learns_depth_beats_random_and_round_trips(depth_store, tmp_pa
 def test_rank_with_trains_the_predicted_best_of_the_pool(depth_store, tmp_path):
     model = tmp_path / "m.pt"
     res = CliRunner().invoke(
-        main, ["predict", "fit", str(depth_store), "--fit-epochs", "60", "--out", str(model)]
+        main,
+        [
+            "predict",
+            "fit",
+            str(depth_store),
+            "--fit-epochs",
+            "60",
+            "--splits",
+            "1",
+            "--out",
+            str(model),
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "predictor τ, held out" in res.output and "best metric on train (depth)" in res.output
+    assert "48 / 16, 1 splits" in res.output
     spec, store = parse_spec(layered_space()), tmp_path / "e.sqlite"
     plan = EvalPlan(
         sample=3,
@@ -88,6 +104,8 @@ def test_fit_needs_one_dataset_and_enough_architectures(tmp_path, depth_store):
         fit_predictor([*rows, {**rows[0], "dataset": "mnist"}], FAST)
     with pytest.raises(DagnasError, match="3 architectures are too few"):
         fit_predictor(rows[:3], FAST)
+    with pytest.raises(DagnasError, match="splits must be an integer >= 1"):
+        fit_predictor(rows, FAST, splits=0)
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"nope")
     with pytest.raises(DagnasError, match="not a predictor written by `dagnas predict fit`"):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from scipy import stats as sps
 
 from dagnas.analysis.metrics import architecture_table
-from dagnas.analysis.report import analyze
+from dagnas.analysis.report import Analysis, analyze, correlations_of, equivalent_metrics
 from dagnas.analysis.store import EvalStore
 from dagnas.cli import main
 from dagnas.errors import DagnasError
@@ -96,3 +96,15 @@ def test_cli_analyze_prints_the_strongest_correlations_and_writes_the_report(
     assert (out / "report.md").exists() and not (out / "heatmap_down.png").exists()
     empty = CliRunner().invoke(main, ["analyze", str(path), "--dataset", "cifar10"])
     assert empty.exit_code == 1 and "no evaluations to analyse" in empty.output
+
+
+def test_metrics_ranking_the_architectures_identically_are_reported_together():
+    records = [
+        {"group": "g", "hash": str(i), "edges": e, "density": e / 10, "depth": d, "accuracy": a}
+        for i, (e, d, a) in enumerate([(3, 2, 0.1), (5, 1, 0.3), (4, 3, 0.2), (6, 2, 0.4)])
+    ]
+    assert equivalent_metrics(records, "g") == {"edges": ["density"], "depth": []}
+    _, corr, _ = correlations_of(records, n_boot=10)
+    result = Analysis({"g": 4}, corr, [], records)
+    assert [c.metric for c in result.strongest("g", k=3)] == ["edges", "depth"]
+    assert result.label("g", "edges") == "edges (≡ density)"
