@@ -12,6 +12,7 @@ from torch import nn
 
 from dagnas.compile.edge import Fanout, MixedEdge, NodeSum, edge_ops
 from dagnas.ops import FactorizedReduce, ReLUConvBN
+from dagnas.ops.recompute import recompute_saved
 from dagnas.relax import Mixing
 
 
@@ -117,6 +118,8 @@ class DartsNetwork(nn.Module):
     """
 
     channels_last = True
+    #: store cheap activations as recipes, recomputed in backward (less memory)
+    recompute = True
 
     def __init__(self, g: nx.DiGraph, search: bool):
         super().__init__()
@@ -156,7 +159,8 @@ class DartsNetwork(nn.Module):
     def forward(self, x: torch.Tensor, mixing: Mixing | None) -> torch.Tensor:
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        s0 = s1 = self.stem(x)
-        for layer in self.layers:
-            s0, s1 = s1, layer(s0, s1, mixing)
+        with recompute_saved(self.recompute):
+            s0 = s1 = self.stem(x)
+            for layer in self.layers:
+                s0, s1 = s1, layer(s0, s1, mixing)
         return self.head(s1)

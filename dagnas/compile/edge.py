@@ -9,6 +9,7 @@ from torch import nn
 
 from dagnas.ops import OPS
 from dagnas.ops.image import ReLUBranch
+from dagnas.ops.recompute import relu
 from dagnas.relax import OpModules
 
 
@@ -27,7 +28,7 @@ class Fanout:
 
     def relu(self) -> torch.Tensor:
         if self._relu is None:
-            self._relu = torch.relu(self.x)
+            self._relu = relu(self.x)
         return self._relu
 
     def output(self, op: nn.Module) -> torch.Tensor:

@@ -20,28 +20,45 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from dagnas.ops.recompute import recomputable
+
 
 class _InputGradByFlippedConv(torch.autograd.Function):
     """Passes ``y`` through; ∂L/∂x = conv2d(∂L/∂y, flip(w)) for y = conv(x, w) at stride 1.
 
     ``y`` must be computed from a detached ``x``, so that ∂L/∂w comes from
-    y's own graph and ∂L/∂x from here, once each. The backward is made of
-    differentiable ops, so higher-order gradients still work.
+    y's own graph and ∂L/∂x from here, once each. In a backward with
+    ``create_graph=True`` it also returns a zero-valued term for w whose
+    derivative in x is the one y's graph misses, so higher-order
+    gradients stay exact.
     """
 
     @staticmethod
     def forward(ctx: Any, y: torch.Tensor, x: torch.Tensor, w: torch.Tensor, pad: int, d: int):  # type: ignore[override]
-        ctx.save_for_backward(w)
+        ctx.save_for_backward(x, w)
         ctx.pad, ctx.d = pad, d
         return y.view_as(y)
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor):  # type: ignore[override]
-        (w,) = ctx.saved_tensors
-        gx = None
-        if ctx.needs_input_grad[1]:
-            gx = F.conv2d(g, w.flip(2, 3), None, 1, ctx.pad, ctx.d, w.shape[0])
-        return g, gx, None, None, None
+        x, w = ctx.saved_tensors
+        c = w.shape[0]
+        gx = (
+            F.conv2d(g, w.flip(2, 3), None, 1, ctx.pad, ctx.d, c)
+            if ctx.needs_input_grad[1]
+            else None
+        )
+        gw = None
+        if torch.is_grad_enabled() and ctx.needs_input_grad[2]:
+            w0 = w.detach().requires_grad_()
+            y = F.conv2d(x, w0, None, 1, ctx.pad, ctx.d, c)
+            (t,) = torch.autograd.grad(y, w0, g.detach(), create_graph=True)
+            gw = t - t.detach()
+        return g, gx, gw, None, None
+
+
+def _subsample(x: torch.Tensor, d: int) -> torch.Tensor:
+    return x[:, :, ::d, ::d]
 
 
 def depthwise(x: torch.Tensor, w: torch.Tensor, stride: int, dilation: int) -> torch.Tensor:
@@ -51,8 +68,9 @@ def depthwise(x: torch.Tensor, w: torch.Tensor, stride: int, dilation: int) -> t
     if x.device.type != "cpu" or (k == 3 and d == 1) or stride not in (1, d):
         return F.conv2d(x, w, None, stride, pad, d, c)
     if stride == d:
-        return F.conv2d(x[:, :, ::d, ::d], w, None, 1, pad // d, 1, c)
-    y = F.conv2d(x.detach(), w, None, 1, pad, d, c)
+        sub = recomputable(_subsample(x, d), _subsample, x, d)
+        return F.conv2d(sub, w, None, 1, pad // d, 1, c)
+    y = F.conv2d(recomputable(x.detach(), torch.Tensor.detach, x), w, None, 1, pad, d, c)
     if not (x.requires_grad and torch.is_grad_enabled()):
         return y
     return _InputGradByFlippedConv.apply(y, x, w, pad, d)
@@ -68,5 +86,5 @@ class DwPw(nn.Module):
         self.pw = nn.Conv2d(c_in, c_out, 1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        dw = self.dw
-        return self.pw(depthwise(x, dw.weight, dw.stride[0], dw.dilation[0]))
+        w, s, d = self.dw.weight, self.dw.stride[0], self.dw.dilation[0]
+        return self.pw(recomputable(depthwise(x, w, s, d), depthwise, x, w, s, d))

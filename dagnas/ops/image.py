@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from dagnas.ops.depthwise import DwPw
+from dagnas.ops.recompute import max_pool, recomputable, relu
 from dagnas.ops.registry import register_op
 
 
@@ -43,6 +44,30 @@ def scaled_batch_norm(bn: nn.BatchNorm2d, x: torch.Tensor, scale: torch.Tensor |
     )
 
 
+def _batch_norm_again(x, weight, bias, mean, var, batch_stats: bool, eps: float) -> torch.Tensor:
+    """A BatchNorm output once more, leaving the running statistics alone."""
+    if batch_stats:
+        mean = var = None
+    return nn.functional.batch_norm(x, mean, var, weight, bias, batch_stats, 0.0, eps)
+
+
+class BatchNorm(nn.BatchNorm2d):
+    """BatchNorm2d whose output the backward pass recomputes instead of storing."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = super().forward(x)
+        batch = self.training or self.running_mean is None
+        args = (self.weight, self.bias, self.running_mean, self.running_var, batch, self.eps)
+        return recomputable(y, _batch_norm_again, x, *args)
+
+
+class ReLU(nn.Module):
+    """ReLU whose output the backward pass recomputes instead of storing."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return relu(x)
+
+
 class ReLUBranch(nn.Module):
     """ReLU → ``body`` → BatchNorm: the shape of every parametric DARTS op.
 
@@ -56,7 +81,7 @@ class ReLUBranch(nn.Module):
         self.body, self.bn = body, bn
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.tail(torch.relu(x))
+        return self.tail(relu(x))
 
     def tail(self, r: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
         """``scale·op(x)`` given ``r = relu(x)``."""
@@ -91,8 +116,8 @@ class SepConv(ReLUBranch):
     def __init__(self, c_in: int, c_out: int, k: int, stride: int, affine: bool = True):
         body = nn.Sequential(
             DwPw(c_in, c_in, k, stride, 1),
-            nn.BatchNorm2d(c_in, affine=affine),
-            nn.ReLU(),
+            BatchNorm(c_in, affine=affine),
+            ReLU(),
             DwPw(c_in, c_out, k, 1, 1),
         )
         super().__init__(body, nn.BatchNorm2d(c_out, affine=affine))
@@ -107,11 +132,17 @@ class _OffsetConvs(nn.Module):
         self.conv2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, 2, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        odd = x[:, :, 1:, 1:]
-        h, w = x.shape[-2:]
-        if h % 2 or w % 2:  # keep both halves at ceil(size / 2)
-            odd = nn.functional.pad(odd, (0, w % 2, 0, h % 2))
+        odd = recomputable(_shifted(x), _shifted, x)
         return torch.cat([self.conv1(x), self.conv2(odd)], dim=1)
+
+
+def _shifted(x: torch.Tensor) -> torch.Tensor:
+    """x without its first row and column, zero-padded back to an even size."""
+    odd = x[:, :, 1:, 1:]
+    h, w = x.shape[-2:]
+    if h % 2 or w % 2:  # keep both halves at ceil(size / 2)
+        odd = nn.functional.pad(odd, (0, w % 2, 0, h % 2))
+    return odd
 
 
 class FactorizedReduce(ReLUBranch):
@@ -126,14 +157,13 @@ class Pool(nn.Module):
 
     def __init__(self, kind: str, c: int, stride: int, search_bn: bool):
         super().__init__()
-        if kind == "max":
-            self.pool: nn.Module = nn.MaxPool2d(3, stride, 1)
-        else:
-            self.pool = nn.AvgPool2d(3, stride, 1, count_include_pad=False)
-        self.bn = nn.BatchNorm2d(c, affine=False) if search_bn else nn.Identity()
+        self.kind, self.stride = kind, stride
+        self.bn = BatchNorm(c, affine=False) if search_bn else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.bn(self.pool(x))
+        if self.kind == "max":
+            return self.bn(max_pool(x, 3, self.stride, 1))
+        return self.bn(nn.functional.avg_pool2d(x, 3, self.stride, 1, count_include_pad=False))
 
 
 class Zero(nn.Module):
