@@ -33,8 +33,6 @@ class Relaxation(nn.Module):
     """
 
     Options: ClassVar[type[BaseModel]] = NoOptions
-    #: the architecture optimizer's steps are followed by :meth:`project`.
-    projected: ClassVar[bool] = False
     #: architecture-optimizer settings (fields of ``search.arch``) this
     #: method needs or prefers; a spec fills those the user did not give.
     arch_defaults: ClassVar[dict[str, Any]] = {}

@@ -41,7 +41,6 @@ class SparseSimplex(Relaxation):
         lam: float = Field(1e-3, ge=0, description="λ of the l1 term")
         simplex: Literal["capped", "probability"] = "capped"
 
-    projected: ClassVar[bool] = True
     arch_defaults: ClassVar[dict[str, Any]] = {"optimizer": "sgd", "lr": 0.1, "weight_decay": 0.0}
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
