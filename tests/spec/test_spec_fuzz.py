@@ -17,7 +17,7 @@ from dagnas.spec import load_space, parse_spec
 from tests.spec.spec_fuzz import SEEDS, SOURCE, documents, outcome
 
 FAST = settings(
-    max_examples=600,
+    max_examples=800,
     deadline=None,
     derandomize=True,
     database=None,
@@ -30,6 +30,7 @@ def test_seeds_are_valid_specs():
     assert len(SEEDS) >= 10 and {outcome(t) for t in SEEDS} == {"valid"}
 
 
+@pytest.mark.slow
 @FAST
 @given(documents())
 def test_hostile_documents_validate_or_fail_located(text):
