@@ -6,10 +6,8 @@ runs the same strategies for as long as asked.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from dagnas.errors import SpecError
@@ -23,7 +21,6 @@ FAST = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-SEEN: Counter[str] = Counter()
 
 
 def test_seeds_are_valid_specs():
@@ -34,12 +31,16 @@ def test_seeds_are_valid_specs():
 @FAST
 @given(documents())
 def test_hostile_documents_validate_or_fail_located(text):
-    SEEN[outcome(text)] += 1
+    outcome(text)
 
 
-def test_the_slice_exercised_both_outcomes():
-    """Runs after the slice (file order): the mutations did not all fail, nor all pass."""
-    assert SEEN["error"] > 100 and SEEN["valid"] > 10, SEEN
+def test_mutations_reach_both_outcomes():
+    """The strategy is not all noise: some mutated documents still validate."""
+    once = settings(database=None, derandomize=True, max_examples=200)
+    assert outcome(
+        find(documents(), lambda t: t not in SEEDS and outcome(t) == "valid", settings=once)
+    )
+    assert find(documents(), lambda t: outcome(t) == "error", settings=once)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
