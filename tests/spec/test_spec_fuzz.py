@@ -6,10 +6,8 @@ runs the same strategies for as long as asked.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from dagnas.errors import SpecError
@@ -17,28 +15,31 @@ from dagnas.spec import load_space, parse_spec
 from tests.spec.spec_fuzz import SEEDS, SOURCE, documents, outcome
 
 FAST = settings(
-    max_examples=600,
+    max_examples=800,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-SEEN: Counter[str] = Counter()
 
 
 def test_seeds_are_valid_specs():
     assert len(SEEDS) >= 10 and {outcome(t) for t in SEEDS} == {"valid"}
 
 
+@pytest.mark.slow
 @FAST
 @given(documents())
 def test_hostile_documents_validate_or_fail_located(text):
-    SEEN[outcome(text)] += 1
+    outcome(text)
 
 
-def test_the_slice_exercised_both_outcomes():
-    """Runs after the slice (file order): the mutations did not all fail, nor all pass."""
-    assert SEEN["error"] > 100 and SEEN["valid"] > 10, SEEN
+def test_mutations_reach_both_outcomes():
+    """The strategy is not all noise: some mutated documents still validate."""
+    once = settings(database=None, derandomize=True, max_examples=200)
+    mutated = find(documents(), lambda t: t not in SEEDS and outcome(t) == "valid", settings=once)
+    assert mutated not in SEEDS
+    assert find(documents(), lambda t: outcome(t) == "error", settings=once)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
