@@ -197,8 +197,14 @@ def process_group(device: str) -> Iterator[Dist]:
     dist.init_process_group("nccl" if cuda else "gloo")
     try:
         yield current()
-    finally:
+    except BaseException:
         dist.destroy_process_group()
+        raise
+    # Leave together: a rank that tears its group down while another still
+    # writes can abort in gloo's teardown ("terminate called without an
+    # active exception"). After an error the others may never arrive, so no wait.
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def launch(nproc: int, args: Sequence[str]) -> int:
