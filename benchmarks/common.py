@@ -45,13 +45,14 @@ def timed(fn: Callable[[], Any], device: torch.device | str) -> float:
     return time.perf_counter() - start
 
 
-def interleaved(
+def interleaved_times(
     fns: dict[str, Callable[[], Any]], steps: int, warmup: int, device: torch.device | str
-) -> dict[str, dict[str, float]]:
-    """Time each of ``fns`` ``steps`` times after ``warmup`` calls, taking turns.
+) -> dict[str, list[float]]:
+    """Seconds of each of ``fns``, ``steps`` times after ``warmup`` calls, taking turns.
 
     Each round runs every function once, in an order that rotates, so a
-    burst of load from elsewhere on the machine hits them all alike.
+    burst of load from elsewhere on the machine hits them all alike; the
+    i-th time of each function comes from the same round.
     """
     names = list(fns)
     times: dict[str, list[float]] = {n: [] for n in names}
@@ -61,16 +62,57 @@ def interleaved(
             t = timed(fns[n], device)
             if r >= warmup:
                 times[n].append(t)
-    return {n: stats(t) for n, t in times.items()}
+    return times
+
+
+def interleaved(
+    fns: dict[str, Callable[[], Any]], steps: int, warmup: int, device: torch.device | str
+) -> dict[str, dict[str, float]]:
+    """:func:`stats` of :func:`interleaved_times`: median, min, max per function."""
+    return {n: stats(t) for n, t in interleaved_times(fns, steps, warmup, device).items()}
+
+
+def ratios(num: Sequence[float], den: Sequence[float]) -> dict[str, float]:
+    """:func:`stats` of ``num[i] / den[i]``: per-round ratios of two interleaved timings."""
+    return stats([a / b for a, b in zip(num, den, strict=True)])
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (MB).
+
+    On Linux this is VmHWM from /proc/self/status: ``ru_maxrss`` keeps the
+    high-water mark across ``execve``, so a child forked from a big process
+    (the suite, after timing a network) would report its parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 1024  # bytes there, KiB here
 
 
 def peak_memory(device: torch.device | str) -> dict[str, float | None]:
     """This process's peak resident memory (MB), and the GPU's peak if on one."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     gpu = None
     if torch.device(device).type == "cuda":
         gpu = torch.cuda.max_memory_allocated() / 2**20
-    return {"peak_rss_mb": rss, "gpu_peak_mb": gpu}
+    return {"peak_rss_mb": peak_rss_mb(), "gpu_peak_mb": gpu}
+
+
+def set_threads(threads: int | None) -> None:
+    """Use ``threads`` intra-op threads (None: leave torch's choice)."""
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def pick_device(name: str) -> str:
+    """``name`` if this machine has it; asking for cuda without a GPU is an error."""
+    if torch.device(name).type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"--device {name}: no GPU here")
+    return name
 
 
 def load() -> float:
@@ -82,6 +124,7 @@ def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     info: dict[str, Any] = {
         "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "python": platform.python_version(),
@@ -106,10 +149,19 @@ def in_subprocess(module: str, args: Sequence[str], timeout: float | None = None
         return json.loads(out.read_text())
 
 
-def write_json(path: str | Path, data: Any) -> None:
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as JSON atomically (a temp file beside ``path``, renamed over it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
