@@ -6,10 +6,18 @@ then one weight step (SGD) on a training batch, on random CIFAR-shaped
 input. Both networks get the same weights, the same α and the same data,
 and before any timing :func:`check_same_math` shows that they compute the
 same outputs and gradients.
+
+Each piece runs alone too (``--result FILE`` writes its JSON):
+
+    PYTHONPATH=. python -m benchmarks.darts_step side-by-side --channels 8 --layers 5 --batch 16
+    PYTHONPATH=. python -m benchmarks.darts_step memory --impl reference --channels 8 --layers 5
+    PYTHONPATH=. python -m benchmarks.darts_step sparse --channels 8 --layers 5 --batch 16
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,7 +26,17 @@ import networkx as nx
 import torch
 from torch import nn
 
-from benchmarks.common import interleaved, peak_memory
+from benchmarks.common import (
+    interleaved,
+    interleaved_times,
+    peak_memory,
+    peak_rss_mb,
+    pick_device,
+    ratios,
+    set_threads,
+    stats,
+    write_json,
+)
 from benchmarks.reference import TextbookDarts, copy_weights, paired_parameters
 from dagnas.compile import Supernet, compile_supernet
 from dagnas.compile.supernet import choices_of, groups_of
@@ -85,7 +103,7 @@ def searcher(model: Supernet, case: DartsCase, device: str, seed: int = 0) -> Se
 
 def step_fn(s: Searcher):
     """One search step (architecture step, then weight step) of ``s``."""
-    return lambda: s._one_step(s.lr())
+    return s._one_step
 
 
 def _max_rel(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -130,24 +148,49 @@ def check_same_math(case: DartsCase, device: str, batch: int = 8, tol: float = 1
     return out
 
 
-def side_by_side(case: dict, device: str, steps: int, warmup: int) -> dict[str, Any]:
-    """Check equality, then time dagnas and the reference in turns, in one process."""
+def side_by_side(
+    case: dict, device: str, steps: int, warmup: int, check_batch: int = 4
+) -> dict[str, Any]:
+    """Check equality, then time dagnas and the reference in turns, in one process.
+
+    ``ratio`` is dagnas / reference per round (both ran in the same round).
+    """
     c = DartsCase(**case)
-    check = check_same_math(c, device)
+    check = check_same_math(c, device, batch=check_batch)
     fns = {
         impl: step_fn(searcher(build(c, impl, device), c, device))
         for impl in ("dagnas", "reference")
     }
-    times = interleaved(fns, steps, warmup, device)
-    return {"case": asdict(c), "name": c.name, "check": check, "step_time": times}
+    times = interleaved_times(fns, steps, warmup, device)
+    return {
+        "case": asdict(c),
+        "name": c.name,
+        "check": check,
+        "step_time": {k: stats(v) for k, v in times.items()},
+        "ratio": ratios(times["dagnas"], times["reference"]),
+        "times": times,
+    }
 
 
 def memory(case: dict, impl: str, device: str, steps: int = 1, warmup: int = 1) -> dict[str, Any]:
-    """Peak memory of ``impl`` alone in this process (run it in a fresh one)."""
+    """Peak memory of ``impl`` alone in this process (run it in a fresh one).
+
+    ``base_rss_mb`` is the peak before the network was built (Python, torch,
+    dagnas imported): the part of ``peak_rss_mb`` that is no one's network.
+    """
+    base = peak_rss_mb()
+    if torch.device(device).type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     c = DartsCase(**case)
     s = searcher(build(c, impl, device), c, device)
     times = interleaved({impl: step_fn(s)}, steps, warmup, device)
-    return {"case": asdict(c), "impl": impl, "step_time": times[impl], **peak_memory(device)}
+    return {
+        "case": asdict(c),
+        "impl": impl,
+        "step_time": times[impl],
+        "base_rss_mb": base,
+        **peak_memory(device),
+    }
 
 
 class PrunedSoftmax(Softmax):
@@ -179,20 +222,79 @@ class PrunedSoftmax(Softmax):
 def sparse(
     case: dict, device: str, fractions: list[float], steps: int, warmup: int
 ) -> dict[str, Any]:
-    """Step time of dagnas as the fraction of exactly-zero mixing weights grows."""
+    """Step time of dagnas as the fraction of exactly-zero mixing weights grows.
+
+    The first fraction is the baseline (0: dense); ``vs_dense`` is each
+    fraction's step time over the baseline's, per round.
+    """
     c = DartsCase(**case)
     fns = {}
     for f in fractions:
         net = build(c, "dagnas", device)
         relax = PrunedSoftmax(net.relaxation.choices, net.relaxation.groups, f)
         relax.load_state_dict(net.relaxation.state_dict(), strict=False)
-        fns[f"{f:.2f}"] = step_fn(
-            searcher(Supernet(net.graph, net.body, relax).to(device), c, device)
+        with torch.no_grad():
+            w = list(relax().values())
+        zeros = float(sum((v == 0).sum() for v in w)) / sum(v.numel() for v in w)
+        fns[f] = (
+            step_fn(searcher(Supernet(net.graph, net.body, relax).to(device), c, device)),
+            zeros,
         )
-    times = interleaved(fns, steps, warmup, device)
-    dense = times[f"{fractions[0]:.2f}"]["median"]
+    times = interleaved_times({f"{f:.2f}": fn for f, (fn, _) in fns.items()}, steps, warmup, device)
+    dense = times[f"{fractions[0]:.2f}"]
     rows = [
-        {"zeros": float(k), "step_time": t, "vs_dense": t["median"] / dense}
-        for k, t in times.items()
+        {
+            "zeros": f,
+            "measured_zeros": fns[f][1],
+            "step_time": stats(times[f"{f:.2f}"]),
+            "vs_dense": ratios(times[f"{f:.2f}"], dense),
+        }
+        for f in fractions
     ]
     return {"case": asdict(c), "name": c.name, "rows": rows}
+
+
+def _case_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--channels", type=int, default=8)
+    p.add_argument("--layers", type=int, default=5)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--order", choices=("first", "second"), default="first")
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--result", help="write the JSON result here")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """``side-by-side``, ``memory`` or ``sparse`` on one DARTS case; prints the JSON."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.darts_step", description=__doc__)
+    sub = parser.add_subparsers(dest="what", required=True)
+    _case_args(sub.add_parser("side-by-side", help="check, then time dagnas vs reference"))
+    p = sub.add_parser("memory", help="peak memory of one impl (this process)")
+    _case_args(p)
+    p.add_argument("--impl", choices=("dagnas", "reference"), default="dagnas")
+    p = sub.add_parser("sparse", help="step time vs fraction of exactly-zero weights")
+    _case_args(p)
+    p.add_argument("--fractions", default="0,0.5,0.75,0.9")
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    device = pick_device(args.device)
+    case = {k: getattr(args, k) for k in ("channels", "layers", "batch", "order")}
+    if args.what == "side-by-side":
+        out = side_by_side(case, device, args.steps, args.warmup)
+    elif args.what == "memory":
+        out = memory(case, args.impl, device, args.steps, args.warmup)
+    else:
+        fractions = [float(f) for f in args.fractions.split(",")]
+        out = sparse(case, device, fractions, args.steps, args.warmup)
+    out["threads"] = torch.get_num_threads()
+    if args.result:
+        write_json(args.result, out)
+    else:
+        print(json.dumps(out, indent=2))
+    return out
+
+
+if __name__ == "__main__":
+    main()
