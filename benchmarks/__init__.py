@@ -1,0 +1,1 @@
+"""dagnas's benchmarks; ``python -m benchmarks`` runs the suite (see suite.py)."""
