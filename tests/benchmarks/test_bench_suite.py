@@ -6,6 +6,7 @@ Nothing here asserts a timing: the figures only have to be there.
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 import torch
@@ -162,6 +163,10 @@ def test_rows_judge_the_median_against_the_target():
     run = {"command": "python -m dagnas run", "wall_s": 200.0, "summary": {"wall_time": 190.0}}
     (r,) = suite.rows_of("run", run)
     assert r["met"] == "no" and "190" in r["case"]
+    (r,) = suite.rows_of("run", {**run, "wall_s": 100.0, "timed_out": False})
+    assert r["met"] == "yes"
+    (r,) = suite.rows_of("run", {**run, "wall_s": 600.0, "timed_out": True, "summary": {}})
+    assert r["met"] == "no" and "stopped" in r["dagnas"]
 
 
 def test_cli_result_files(tmp_path):
@@ -191,3 +196,25 @@ def test_memory_in_a_fresh_process():
     got = in_subprocess("darts_step", ["memory", *args, "--steps=1", "--warmup=0", "--threads=1"])
     assert got["impl"] == "dagnas" and got["peak_rss_mb"] > got["base_rss_mb"] > 0
     assert got["peak_rss_mb"] < peak_rss_mb()
+
+
+def test_a_run_past_its_limit_is_a_missed_target_not_a_failure(monkeypatch, tmp_path):
+    real = subprocess.run
+
+    def too_slow(cmd, *args, timeout=None, **kw):
+        if "dagnas" not in cmd:
+            return real(cmd, *args, timeout=timeout, **kw)
+        raise subprocess.TimeoutExpired(cmd, timeout)
+
+    monkeypatch.setattr(suite.subprocess, "run", too_slow)
+    got = suite.run_suite(["run"], tiny_config(run_timeout=1.0), "cpu", tmp_path)
+    assert got["parts"]["run"]["ok"]
+    (r,) = got["rows"]
+    assert r["met"] == "no" and "stopped" in r["dagnas"]
+
+
+@pytest.mark.slow
+def test_run_part_reads_the_run_summary():
+    got = suite.part_run(tiny_config(run_args=["--max-steps", "1"]), "cpu", 1)
+    assert not got["timed_out"] and got["summary"]["steps"] == 1
+    assert got["wall_s"] > got["summary"]["wall_time"] > 0
