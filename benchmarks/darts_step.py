@@ -268,7 +268,11 @@ def _case_args(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """``side-by-side``, ``memory`` or ``sparse`` on one DARTS case; prints the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.darts_step", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.darts_step",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="what", required=True)
     _case_args(sub.add_parser("side-by-side", help="check, then time dagnas vs reference"))
     p = sub.add_parser("memory", help="peak memory of one impl (this process)")

@@ -191,7 +191,11 @@ def report_table(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Benchmark batched dense blocks against the per-block loop."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.dense_blocks", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.dense_blocks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--batches", default="32,256")
     p.add_argument("--zeros", default="0,0.75", help="fractions of π exactly zero")
     p.add_argument("--repeats", type=int, default=30, help="timed rounds")
