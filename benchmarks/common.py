@@ -17,6 +17,8 @@ from typing import Any
 
 import torch
 
+from dagnas.io import atomic_write_json
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -150,18 +152,8 @@ def in_subprocess(module: str, args: Sequence[str], timeout: float | None = None
 
 
 def write_json(path: str | Path, data: Any) -> Path:
-    """Write ``data`` as JSON atomically (a temp file beside ``path``, renamed over it)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(data, indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``data`` as JSON atomically (dagnas's own atomic write)."""
+    return atomic_write_json(path, data)
 
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
