@@ -310,28 +310,21 @@ def rows_of(part: str, result: dict[str, Any]) -> list[dict[str, Any]]:
                     DARTS_TIME.get(key),
                 )
             )
-            if "memory" in c:
-                m = c["memory"]
-                out.append(
-                    row(
-                        f"DARTS {c['name']}: peak RSS",
-                        f"{m['dagnas']['peak_rss_mb']:.0f} MB",
-                        f"{m['reference']['peak_rss_mb']:.0f} MB",
-                        c["memory_ratio"],
-                        DARTS_MEMORY.get(key),
+            for label, field, ratio in (
+                ("peak RSS", "peak_rss_mb", "memory_ratio"),
+                ("GPU peak", "gpu_peak_mb", "gpu_memory_ratio"),
+            ):
+                if ratio in c:
+                    m = c["memory"]
+                    out.append(
+                        row(
+                            f"DARTS {c['name']}: {label}",
+                            f"{m['dagnas'][field]:.0f} MB",
+                            f"{m['reference'][field]:.0f} MB",
+                            c[ratio],
+                            DARTS_MEMORY.get(key),
+                        )
                     )
-                )
-            if "gpu_memory_ratio" in c:
-                m = c["memory"]
-                out.append(
-                    row(
-                        f"DARTS {c['name']}: GPU peak",
-                        f"{m['dagnas']['gpu_peak_mb']:.0f} MB",
-                        f"{m['reference']['gpu_peak_mb']:.0f} MB",
-                        c["gpu_memory_ratio"],
-                        DARTS_MEMORY.get(key),
-                    )
-                )
     elif part == "dense":
         size = f"k={result['k']} l={result['vertices']} width={result['width']}"
         for c in result["cases"]:
