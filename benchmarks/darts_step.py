@@ -228,28 +228,26 @@ def sparse(
     fraction's step time over the baseline's, per round.
     """
     c = DartsCase(**case)
-    fns = {}
+    fns, zeros = {}, {}
     for f in fractions:
         net = build(c, "dagnas", device)
         relax = PrunedSoftmax(net.relaxation.choices, net.relaxation.groups, f)
         relax.load_state_dict(net.relaxation.state_dict(), strict=False)
         with torch.no_grad():
             w = list(relax().values())
-        zeros = float(sum((v == 0).sum() for v in w)) / sum(v.numel() for v in w)
-        fns[f] = (
-            step_fn(searcher(Supernet(net.graph, net.body, relax).to(device), c, device)),
-            zeros,
+        zeros[f] = float(sum((v == 0).sum() for v in w)) / sum(v.numel() for v in w)
+        fns[f"{f:.2f}"] = step_fn(
+            searcher(Supernet(net.graph, net.body, relax).to(device), c, device)
         )
-    times = interleaved_times({f"{f:.2f}": fn for f, (fn, _) in fns.items()}, steps, warmup, device)
-    dense = times[f"{fractions[0]:.2f}"]
+    times = list(interleaved_times(fns, steps, warmup, device).values())
     rows = [
         {
             "zeros": f,
-            "measured_zeros": fns[f][1],
-            "step_time": stats(times[f"{f:.2f}"]),
-            "vs_dense": ratios(times[f"{f:.2f}"], dense),
+            "measured_zeros": zeros[f],
+            "step_time": stats(t),
+            "vs_dense": ratios(t, times[0]),
         }
-        for f in fractions
+        for f, t in zip(fractions, times, strict=True)
     ]
     return {"case": asdict(c), "name": c.name, "rows": rows}
 
