@@ -103,6 +103,24 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch ``db`` to write-ahead logging.
+
+    While another process is creating the same file, SQLite can answer this
+    pragma "database is locked" at once, without waiting in its busy handler;
+    so wait here, up to the same busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class EvalStore:
     """The evaluations in the SQLite file ``path`` (created with its tables if absent).
 
@@ -119,7 +137,7 @@ class EvalStore:
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
             self._db.isolation_level = None  # transactions are explicit
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(self._db)
             self._db.execute("PRAGMA synchronous = NORMAL")
             with self._transaction() as db:
                 for statement in SCHEMA.split(";"):
