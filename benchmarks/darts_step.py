@@ -41,10 +41,10 @@ from benchmarks.reference import TextbookDarts, copy_weights, paired_parameters
 from dagnas.compile import Supernet, compile_supernet
 from dagnas.compile.supernet import choices_of, groups_of
 from dagnas.relax import Softmax
-from dagnas.run import builtin_spaces
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, load_space
 from dagnas.spec.lower import lower
+from dagnas.workflows.search import builtin_spaces
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from dagnas.search.derive import derive
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, load_space
 from dagnas.spec.lower import lower
-from dagnas.train import TrainConfig, train_architecture
+from dagnas.training.retrain import TrainConfig, train_architecture
 
 SPACE = Path(__file__).resolve().parent.parent / "spaces" / "darts_digits.yaml"
 

@@ -20,10 +20,10 @@ import click
 
 from dagnas.data import load_dataset
 from dagnas.export import read_json
-from dagnas.run import load_run_spec
 from dagnas.samplers import chain_block
 from dagnas.search.derive import block_architecture
-from dagnas.train import TrainConfig, train_architecture
+from dagnas.training.retrain import TrainConfig, train_architecture
+from dagnas.workflows.search import load_run_spec
 
 
 @click.command()

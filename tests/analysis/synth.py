@@ -7,8 +7,8 @@ from collections.abc import Callable
 import networkx as nx
 import numpy as np
 
-from dagnas.analysis.candidates import sample_architectures
 from dagnas.analysis.store import EvalKey, EvalStore, Evaluation, budget_json
+from dagnas.evaluate.candidates import sample_architectures
 from dagnas.graph import canonical_hash, dag_metrics, to_json_dict
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower

@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from dagnas.analysis.candidates import sample_architectures
-from dagnas.analysis.evaluate import DataRef, EvalPlan, evaluate_space
 from dagnas.analysis.predict import PredictorConfig, fit_predictor, graph_data, load_predictor
 from dagnas.analysis.store import EvalStore
 from dagnas.cli import main
 from dagnas.data import load_dataset
 from dagnas.errors import DagnasError
+from dagnas.evaluate.candidates import sample_architectures
+from dagnas.evaluate.jobs import DataRef, EvalPlan, evaluate_space
 from dagnas.graph import canonical_hash
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
-from dagnas.train import TrainConfig
+from dagnas.training.retrain import TrainConfig
 from tests.analysis.synth import depth_accuracy, fill_store, layered_archs, layered_space
 
 FAST = PredictorConfig(hidden=32, layers=3, epochs=100)

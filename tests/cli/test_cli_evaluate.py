@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dagnas.analysis.candidates import sample_architectures
-from dagnas.analysis.params import graph_params
 from dagnas.cli import main
+from dagnas.evaluate.candidates import sample_architectures
 from dagnas.export import write_json
 from dagnas.graph import from_json_dict
+from dagnas.measure.params import graph_params
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 from tests.analysis.synth import layered_space

@@ -84,8 +84,8 @@ def test_relaxation_fills_the_arch_settings_it_needs_unless_given():
 
 
 def test_compare_methods_keep_the_arch_settings_a_relaxation_needs():
-    from dagnas.methods import apply_method, resolve_method
     from dagnas.spec import load_space
+    from dagnas.workflows.methods import apply_method, resolve_method
 
     spec = load_space("spaces/darts_digits.yaml")  # sets arch lr 3e-3 for Adam
     arch = apply_method(spec, resolve_method("sparse_simplex")).search.arch

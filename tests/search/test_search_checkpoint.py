@@ -13,11 +13,11 @@ import torch
 
 from dagnas.compile import compile_supernet
 from dagnas.errors import RunError
-from dagnas.run import seed_all
 from dagnas.samplers import DagConstraints, make_sampler
 from dagnas.search.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint, tidy_run_dir
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
+from dagnas.workflows.search import seed_all
 
 METHODS = {
     "darts": {"relaxation": "softmax"},

@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from dagnas.analysis.evaluate import DataRef, EvalPlan, evaluate_space
-from dagnas.analysis.flops import count_flops
-from dagnas.analysis.params import graph_params
 from dagnas.analysis.store import EvalStore
 from dagnas.compile import ChildNet
 from dagnas.errors import DagnasError
+from dagnas.evaluate.jobs import DataRef, EvalPlan, evaluate_space
 from dagnas.graph import canonical_hash, from_json_dict
+from dagnas.measure.flops import count_flops
+from dagnas.measure.params import graph_params
 from dagnas.spec import parse_spec
-from dagnas.train import TrainConfig
+from dagnas.training.retrain import TrainConfig
 from tests.analysis.synth import layered_space
 
 DIGITS = DataRef("digits", limit=200)

@@ -1,9 +1,9 @@
 """Evaluate many candidates: sample, train each standalone, record each in the store.
 
 :func:`evaluate_space` draws ``sample`` candidates from a space
-(:func:`~dagnas.analysis.candidates.sample_architectures`), skips the
+(:func:`~dagnas.evaluate.candidates.sample_architectures`), skips the
 (candidate, seed) keys the store already holds, and trains the rest with
-:func:`dagnas.train.train_architecture` on a backend:
+:func:`dagnas.training.retrain.train_architecture` on a backend:
 
 - ``local``: in this process (``workers=1``) or in ``workers`` spawned
   processes (``concurrent.futures``), each on one torch thread;
@@ -31,15 +31,15 @@ from typing import Any
 import networkx as nx
 import torch
 
-from dagnas.analysis.candidates import sample_architectures
-from dagnas.analysis.flops import count_flops
 from dagnas.analysis.store import EvalKey, EvalStore, Evaluation, budget_json, worker_id
 from dagnas.compile import ChildNet
 from dagnas.data import DataSplits, load_dataset
 from dagnas.errors import DagnasError, RunError
+from dagnas.evaluate.candidates import sample_architectures
 from dagnas.graph import canonical_hash, from_json_dict, to_json_dict
+from dagnas.measure.flops import count_flops
 from dagnas.spec.lower import lower
-from dagnas.train import TrainConfig, train_architecture
+from dagnas.training.retrain import TrainConfig, train_architecture
 
 log = logging.getLogger(__name__)
 OnResult = Callable[[Evaluation], None]

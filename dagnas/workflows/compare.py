@@ -23,11 +23,11 @@ from dagnas.data import load_dataset
 from dagnas.errors import RunError
 from dagnas.export import read_json
 from dagnas.io import append_jsonl, atomic_write, atomic_write_text
-from dagnas.methods import Method, apply_method
-from dagnas.run import CONFIG, pick_device, run_search
 from dagnas.search.checkpoint import CHECKPOINT
 from dagnas.search.loop import StepHook
-from dagnas.train import TrainConfig, train_architecture
+from dagnas.training.retrain import TrainConfig, train_architecture
+from dagnas.workflows.methods import Method, apply_method
+from dagnas.workflows.search import CONFIG, pick_device, run_search
 
 log = logging.getLogger(__name__)
 ROWS, TABLE, PLOT = "compare.jsonl", "compare.md", "compare.png"

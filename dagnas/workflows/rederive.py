@@ -22,11 +22,11 @@ from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.relax import Hypernet
-from dagnas.run import load_run_spec
 from dagnas.search.checkpoint import CHECKPOINT
 from dagnas.search.components import DERIVE_RULES
 from dagnas.search.derive import derive
 from dagnas.spec.lower import lower
+from dagnas.workflows.search import load_run_spec
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dagnas.errors import DagnasError
-from dagnas.methods import apply_method, parse_methods, resolve_method
 from dagnas.spec import load_space, parse_spec
+from dagnas.workflows.methods import apply_method, parse_methods, resolve_method
 
 
 def test_crb_rewrites_search_and_sets_node_norm():

@@ -140,9 +140,9 @@ def retrain(
     """Train ``arch`` from scratch into folder ``out``: ``metrics.jsonl`` (one line per
     epoch, rewritten) and ``result.json`` (returned): accuracy, parameters counted on
     the module and from the graph, FLOPs (MACs), wall time and the settings."""
-    from dagnas.analysis.flops import count_flops
-    from dagnas.analysis.params import graph_params
     from dagnas.graph import canonical_hash
+    from dagnas.measure.flops import count_flops
+    from dagnas.measure.params import graph_params
 
     check_compatible(arch, data)
     out.mkdir(parents=True, exist_ok=True)

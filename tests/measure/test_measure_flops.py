@@ -5,12 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dagnas.analysis.candidates import sample_architectures
-from dagnas.analysis.flops import MAC_RULES, count_flops
 from dagnas.compile import ChildNet
-from dagnas.run import builtin_spaces
+from dagnas.evaluate.candidates import sample_architectures
+from dagnas.measure.flops import MAC_RULES, count_flops
 from dagnas.spec import load_space
 from dagnas.spec.lower import lower
+from dagnas.workflows.search import builtin_spaces
 
 
 def test_conv_depthwise_and_linear_macs_match_closed_forms():

@@ -83,8 +83,10 @@ def run(
     architecture found so far, and exits with status 130; `--resume` continues.
     Under torchrun (or with --ddp N) the batch is split across processes.
     """
-    from dagnas.progress import console, step_bar, summary_table
-    from dagnas.run import (
+    from dagnas.cli.progress import console, step_bar, summary_table
+    from dagnas.search.distributed import launch, launched, process_group
+    from dagnas.spec import load_space
+    from dagnas.workflows.search import (
         load_run_spec,
         new_run_dir,
         resolve_space,
@@ -92,8 +94,6 @@ def run(
         stop_on_signal,
         with_overrides,
     )
-    from dagnas.search.distributed import launch, launched, process_group
-    from dagnas.spec import load_space
 
     if ddp and not launched():
         args = [space] if space else []
@@ -150,8 +150,8 @@ def derive(run_dir: str, lams: list[float] | None, rule: str | None) -> None:
     """Derive architectures again from RUN_DIR's checkpoint, with no new search."""
     from rich.console import Console
 
-    from dagnas.progress import rows_table
-    from dagnas.rederive import rederive
+    from dagnas.cli.progress import rows_table
+    from dagnas.workflows.rederive import rederive
 
     found = rederive(Path(run_dir), lams, rule)
     rows = [
@@ -166,8 +166,8 @@ def derive(run_dir: str, lams: list[float] | None, rule: str | None) -> None:
 @click.argument("spaces", nargs=-1, required=True)
 def validate(spaces: tuple[str, ...]) -> None:
     """Check spec files without running them."""
-    from dagnas.run import resolve_space
     from dagnas.spec import load_space
+    from dagnas.workflows.search import resolve_space
 
     for name in spaces:
         spec = load_space(resolve_space(name))
@@ -177,8 +177,8 @@ def validate(spaces: tuple[str, ...]) -> None:
 @main.command()
 def spaces() -> None:
     """List the built-in spaces."""
-    from dagnas.run import builtin_spaces
     from dagnas.spec import load_space
+    from dagnas.workflows.search import builtin_spaces
 
     for name, path in sorted(builtin_spaces().items()):
         spec = load_space(path)
@@ -193,9 +193,9 @@ def spaces() -> None:
 def sample(space: str, count: int, seed: int | None, out: str | None) -> None:
     """Show the size of a dense_blocks SPACE and N DAGs its sampler draws."""
     from dagnas.io import atomic_write_json
-    from dagnas.run import resolve_space
     from dagnas.samplers import sample_space
     from dagnas.spec import load_space
+    from dagnas.workflows.search import resolve_space
 
     spec = load_space(resolve_space(space))
     stages = sample_space(spec, count, seed)
@@ -233,11 +233,11 @@ def compare(
     space: str | None, methods: str, seeds: int, out: str | None, quiet: bool, **budget: Any
 ) -> None:
     """Search, retrain and table several METHODS × seeds on SPACE (resumable)."""
-    from dagnas.compare import Budget, markdown, run_compare
-    from dagnas.methods import parse_methods
-    from dagnas.progress import step_bar
-    from dagnas.run import resolve_space
+    from dagnas.cli.progress import step_bar
     from dagnas.spec import load_space
+    from dagnas.workflows.compare import Budget, markdown, run_compare
+    from dagnas.workflows.methods import parse_methods
+    from dagnas.workflows.search import resolve_space
 
     chosen = parse_methods(methods)
     spec = load_space(resolve_space(space))
@@ -291,11 +291,11 @@ def train_options(epochs: int) -> Any:
 def train(arch: str, data: str, data_root: str | None, data_limit: int | None, **opts: Any) -> None:
     """Retrain the Architecture in ARCH (node-link JSON) from scratch; write
     metrics.jsonl and result.json."""
+    from dagnas.cli.progress import console, summary_table
     from dagnas.data import load_dataset
     from dagnas.export import read_json
-    from dagnas.progress import console, summary_table
-    from dagnas.run import pick_device
-    from dagnas.train import TrainConfig, retrain
+    from dagnas.training.retrain import TrainConfig, retrain
+    from dagnas.workflows.search import pick_device
 
     out = Path(opts.pop("out") or f"train-{data}")
     device = pick_device(opts.pop("device"))
@@ -331,11 +331,11 @@ def train(arch: str, data: str, data_root: str | None, data_limit: int | None, *
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def evaluate(space: str, store: str, quiet: bool, **opts: Any) -> None:
     """Train SPACE's candidates standalone and record them in the store (resumable)."""
-    from dagnas.analysis.evaluate import DataRef, EvalPlan, evaluate_space
-    from dagnas.progress import console, summary_table, task_bar
-    from dagnas.run import resolve_space
+    from dagnas.cli.progress import console, summary_table, task_bar
+    from dagnas.evaluate.jobs import DataRef, EvalPlan, evaluate_space
     from dagnas.spec import load_space
-    from dagnas.train import TrainConfig
+    from dagnas.training.retrain import TrainConfig
+    from dagnas.workflows.search import resolve_space
 
     spec = load_space(resolve_space(space))
     data = DataRef(opts.pop("data"), opts.pop("data_root"), opts.pop("data_limit"))
@@ -421,7 +421,7 @@ def predict_fit(store: str, out: str | None, splits: int, fit_epochs: int, **opt
     """Fit the GNN predictor on STORE: Kendall τ on held-out splits (mean ± sd) next to
     the best single metric's; the saved model is fitted on every architecture."""
     from dagnas.analysis.predict import PredictorConfig, fit_predictor
-    from dagnas.progress import console, summary_table
+    from dagnas.cli.progress import console, summary_table
 
     where = {k: opts.pop(k) for k in ("space", "dataset", "epochs")}
     predictor, fit = fit_predictor(

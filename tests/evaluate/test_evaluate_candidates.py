@@ -5,12 +5,12 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from dagnas.analysis.candidates import reads_input, sample_architectures
 from dagnas.errors import DagnasError
+from dagnas.evaluate.candidates import reads_input, sample_architectures
 from dagnas.graph import canonical_hash, same_architecture
-from dagnas.run import builtin_spaces
 from dagnas.spec import load_space, parse_spec
 from dagnas.spec.lower import lower
+from dagnas.workflows.search import builtin_spaces
 from tests.analysis.synth import layered_archs
 
 

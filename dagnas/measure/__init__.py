@@ -1,0 +1,1 @@
+"""Measurements of a network: parameters (from the graph alone) and FLOPs."""

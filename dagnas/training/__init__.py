@@ -1,0 +1,1 @@
+"""Training a network: retraining a derived architecture from scratch."""
