@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,9 +42,10 @@ FORMATS: dict[str, str] = {
 }
 
 
-def child_model(arch: nx.DiGraph) -> nn.Module:
-    """The child network of ``arch`` in eval mode, in plain NCHW (for tracing)."""
-    model = ChildNet(arch).eval()
+def child_model(arch: nx.DiGraph, model: nn.Module | None = None) -> nn.Module:
+    """``model`` (default: a fresh child network of ``arch``) in eval mode and
+    plain NCHW, without recomputation hooks: ready to trace."""
+    model = (ChildNet(arch) if model is None else model).eval()
     body = model.body
     if hasattr(body, "channels_last"):
         body.channels_last = False
@@ -112,7 +114,10 @@ def _pt2(model: nn.Module, x: torch.Tensor, f: io.BytesIO) -> None:
 
 
 def _torchscript(model: nn.Module, x: torch.Tensor, f: io.BytesIO) -> None:
-    torch.jit.save(torch.jit.trace(model, x), f)
+    with warnings.catch_warnings():  # shape checks fixed at x's shape: what tracing means
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        traced = torch.jit.trace(model, x)
+    torch.jit.save(traced, f)
 
 
 TRACERS: dict[str, Callable[[nn.Module, torch.Tensor, io.BytesIO], None]] = {
@@ -127,13 +132,17 @@ def export_model(
     fmt: str,
     path: PathLike,
     input_shape: tuple[int, ...] | None = None,
+    *,
+    model: nn.Module | None = None,
     batch: int = 2,
 ) -> Path:
     """Write ``arch`` as ``fmt`` (see :data:`FORMATS`) to ``path``, atomically.
 
     Models are traced on a random batch of ``batch`` inputs of ``input_shape``
-    (default: the architecture's ``input_shape``, the data it was searched on),
-    with freshly initialised weights; the batch size stays fixed in the file.
+    (default: the architecture's ``input_shape``, the data it was searched on);
+    the batch size stays fixed in the file. ``model`` is the ``ChildNet(arch)``
+    whose weights to write (e.g. a retrained one; it is put in eval mode);
+    default: freshly initialised weights.
     """
     if fmt not in FORMATS:
         raise DagnasError(f"unknown export format '{fmt}' (known: {', '.join(FORMATS)})")
@@ -142,8 +151,8 @@ def export_model(
     shape = tuple(input_shape or arch.graph.get("input_shape") or ())
     if not shape:
         raise DagnasError("the architecture has no input_shape; pass input_shape=(C, H, W)")
-    model = child_model(arch)
-    x = torch.randn(batch, *shape)
+    model = child_model(arch, model)
+    x = torch.randn(batch, *shape, device=next(model.parameters()).device)
     buf = io.BytesIO()
     with torch.no_grad():
         TRACERS[fmt](model, x, buf)
