@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from dagnas.bench import arch_string, load_table, query_architecture
@@ -88,3 +90,10 @@ def test_bad_tables_say_what(tmp_path, name, text, says):
         path.write_text(text)
     with pytest.raises(DagnasError, match=says):
         load_table(path)
+
+
+def test_parquet_without_pandas_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    (tmp_path / "t.parquet").write_bytes(b"PAR1")
+    with pytest.raises(DagnasError, match=r"pip install 'dagnas\[bench\]'"):
+        load_table(tmp_path / "t.parquet")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 import torch
 
@@ -85,3 +87,9 @@ def test_unknown_format_and_missing_shape(arch, tmp_path):
     del bare.graph["input_shape"]
     with pytest.raises(DagnasError, match="no input_shape"):
         export_model(bare, "pt2", tmp_path / "m.pt2")
+
+
+def test_onnx_without_its_packages_says_how_to_install(arch, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxscript", None)
+    with pytest.raises(DagnasError, match=r"pip install 'dagnas\[onnx\]'"):
+        export_model(arch, "onnx", tmp_path / "m.onnx")
