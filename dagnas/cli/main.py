@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from dagnas.cli.formats import export, query
 from dagnas.errors import DagnasError, SpecError
 
 
@@ -282,27 +283,47 @@ def train_options(epochs: int) -> Any:
 
 
 @main.command()
-@click.argument("arch", type=click.Path(exists=True, dir_okay=False))
+@click.argument("arch", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--genotype", help="A DARTS genotype string or preset (DARTS_V2...) instead of ARCH.")
+@click.option("--space", help="The darts_cell space a --genotype fills (file or built-in name).")
 @data_options
 @train_options(epochs=10)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default: train-DATA/).")
-def train(arch: str, data: str, data_root: str | None, data_limit: int | None, **opts: Any) -> None:
-    """Retrain the Architecture in ARCH (node-link JSON) from scratch; write
-    metrics.jsonl and result.json."""
+def train(
+    arch: str | None,
+    genotype: str | None,
+    space: str | None,
+    data: str,
+    data_root: str | None,
+    data_limit: int | None,
+    **opts: Any,
+) -> None:
+    """Retrain the Architecture in ARCH (node-link JSON), or a DARTS genotype in a
+    space (--genotype G --space S), from scratch; write metrics.jsonl and result.json."""
     from dagnas.cli.progress import console, summary_table
     from dagnas.data import load_dataset
     from dagnas.export import read_json
+    from dagnas.export.fixed import from_genotype
+    from dagnas.spec import load_space
     from dagnas.training.retrain import TrainConfig, retrain
-    from dagnas.workflows.search import pick_device
+    from dagnas.workflows.search import pick_device, resolve_space
 
+    if (arch is None) == (genotype is None) or (genotype is None) != (space is None):
+        raise click.UsageError("give ARCH, or --genotype with --space")
     out = Path(opts.pop("out") or f"train-{data}")
     device = pick_device(opts.pop("device"))
     splits = load_dataset(data, data_root, seed=opts["seed"], limit=data_limit)
-    result = retrain(read_json(arch), splits, out, TrainConfig(**opts), device)
+    if genotype is not None:
+        spec = load_space(resolve_space(space))
+        found = from_genotype(genotype, spec, splits.input_shape, splits.num_classes)
+    else:
+        found = read_json(arch)
+    result = retrain(found, splits, out, TrainConfig(**opts), device)
     rows = {k: result[k] for k in ("test_acc", "params", "graph_params", "flops", "wall_time")}
-    console.print(summary_table(f"dagnas train: {arch} on {splits.name}", {**rows, "out": out}))
+    title = f"dagnas train: {arch or genotype} on {splits.name}"
+    console.print(summary_table(title, {**rows, "out": out}))
 
 
 @main.command()
@@ -445,3 +466,7 @@ def predict_fit(store: str, out: str | None, splits: int, fit_epochs: int, **opt
         "model (fitted on all)": path,
     }
     console.print(summary_table(f"dagnas predict fit: {fit.dataset}", rows))
+
+
+main.add_command(export)
+main.add_command(query)

@@ -17,6 +17,7 @@ from pydantic import PositiveInt
 from torch import nn
 
 from dagnas.errors import RunError
+from dagnas.export.nb201 import nb201_string
 from dagnas.ops import OPS
 from dagnas.samplers import Block, block_from_json, block_to_json
 from dagnas.search.components import DERIVE_RULES
@@ -200,25 +201,6 @@ def _finish(arch: nx.DiGraph) -> nx.DiGraph:
     if s is not None:
         arch.graph["nb201"] = s
     return arch
-
-
-def nb201_string(arch: nx.DiGraph) -> str | None:
-    """``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` for a NAS-Bench-201-shaped cell."""
-    m = arch.graph.get("macro", {})
-    if arch.graph.get("kind") != "darts_cell" or (
-        m.get("input_nodes"),
-        m.get("nodes"),
-        m.get("output"),
-    ) != (1, 3, "last"):
-        return None
-    nodes = []
-    for j in range(1, 4):
-        ops = []
-        for i in range(j):
-            d = arch.get_edge_data(f"normal:{i}", f"normal:{j}")
-            ops.append(f"{d['op'] if d else 'none'}~{i}")
-        nodes.append("|" + "|".join(ops) + "|")
-    return "+".join(nodes)
 
 
 def derive(

@@ -1,0 +1,95 @@
+"""Standalone models: each exported file computes what the PyTorch module does."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import torch
+
+from dagnas.compile import ChildNet
+from dagnas.errors import DagnasError
+from dagnas.export.genotype import parse_genotype
+from dagnas.export.model import export_model, to_dot
+from tests.export.spaces import derived, space
+
+SHAPE = (3, 8, 8)
+
+
+@pytest.fixture(scope="module")
+def arch():
+    return derived(space("darts_digits"), 0, SHAPE)
+
+
+@pytest.fixture(scope="module")
+def trained(arch):
+    """A child network whose BatchNorm statistics are not the defaults."""
+    torch.manual_seed(0)
+    model = ChildNet(arch)
+    with torch.no_grad():
+        model.train()(torch.randn(16, *SHAPE))
+    return model
+
+
+def load(fmt: str, path):
+    if fmt == "pt2":
+        return torch.export.load(path).module()
+    if fmt == "torchscript":
+        return torch.jit.load(path)
+    ort = pytest.importorskip("onnxruntime")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return lambda x: torch.from_numpy(session.run(None, {"x": x.numpy()})[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["pt2", "torchscript", "onnx"])
+def test_exported_model_matches_the_module(arch, trained, fmt, tmp_path):
+    if fmt == "onnx":
+        pytest.importorskip("onnxscript")
+    path = export_model(arch, fmt, tmp_path / f"model.{fmt}", model=trained)
+    x = torch.randn(2, *SHAPE)
+    with torch.no_grad():
+        want = trained.eval()(x)
+        got = load(fmt, path)(x)
+    assert got.shape == (2, 10)
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("fmt", ["genotype", "nb201", "dot"])
+def test_text_formats(arch, fmt, tmp_path):
+    if fmt == "nb201":
+        with pytest.raises(DagnasError, match="NAS-Bench-201-shaped"):
+            export_model(arch, fmt, tmp_path / "a.txt")
+        nb = derived(space("nb201"), 0, SHAPE)
+        text = export_model(nb, fmt, tmp_path / "a.txt").read_text()
+        assert text == nb.graph["nb201"] + "\n"
+        return
+    text = export_model(arch, fmt, tmp_path / "a.txt").read_text()
+    if fmt == "genotype":
+        assert parse_genotype(text).normal_concat == [2, 3, 4]
+    else:
+        assert text.startswith('digraph "darts_digits" {') and text.endswith("}\n")
+        assert text.count("->") == arch.number_of_edges()
+
+
+def test_dot_quotes_names_and_dashes_none_edges():
+    nb = derived(space("nb201"), 3, SHAPE)
+    dot = to_dot(nb)
+    assert 'subgraph cluster_0 {\n    label="normal";' in dot
+    nones = sum(op == "none" for _, _, op in nb.edges(data="op"))
+    assert dot.count("style=dashed") == nones
+
+
+def test_unknown_format_and_missing_shape(arch, tmp_path):
+    with pytest.raises(DagnasError, match="unknown export format 'tflite'"):
+        export_model(arch, "tflite", tmp_path / "m")
+    bare = arch.copy()
+    del bare.graph["input_shape"]
+    with pytest.raises(DagnasError, match="no input_shape"):
+        export_model(bare, "pt2", tmp_path / "m.pt2")
+
+
+def test_onnx_without_its_packages_says_how_to_install(arch, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxscript", None)
+    with pytest.raises(DagnasError, match=r"pip install 'dagnas\[onnx\]'"):
+        export_model(arch, "onnx", tmp_path / "m.onnx")
