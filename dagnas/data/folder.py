@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import Subset
+from torch.utils.data import Dataset, Subset
 from torchvision.datasets import ImageFolder
 from torchvision.transforms import v2
 
@@ -30,7 +30,10 @@ from dagnas.data.splits import DataSplits, Stats, split_indices, stratified_spli
 from dagnas.errors import DataError
 
 TEST_FRACTION = 0.2
-LAYOUT = "ROOT/<class>/<image> (one sub-folder per class), or ROOT/train/<class>/... and ROOT/test/<class>/..."
+LAYOUT = (
+    "ROOT/<class>/<image> (one sub-folder per class), "
+    "or ROOT/train/<class>/... and ROOT/test/<class>/..."
+)
 
 
 def read_folder(
@@ -50,25 +53,8 @@ def read_folder(
     otherwise take one pass over the training images (``workers`` decode).
     """
     name = f"folder:{root}"
-    split_dirs = (root / "train", root / "test")
-    given_test = all(d.is_dir() for d in split_dirs)
-    pool = _image_folder(split_dirs[0] if given_test else root)
+    pool, test, test_set, train_pool = _pool_and_test(root)
     y_pool = np.asarray(pool.targets, dtype=np.int64)
-    if given_test:
-        test = _image_folder(split_dirs[1])
-        if test.classes != pool.classes:
-            raise DataError(
-                f"{root}: train/ has classes {pool.classes} but test/ has {test.classes}; "
-                "both need the same class sub-folders"
-            )
-        test_set, train_pool = test, np.arange(len(pool))
-    else:
-        if len(y_pool) < 5:
-            raise DataError(f"{root}: found {len(y_pool)} images; a folder needs at least 5")
-        held, train_pool = stratified_split(
-            y_pool, round(TEST_FRACTION * len(y_pool)), np.random.default_rng(0)
-        )
-        test_set, test = Subset(pool, held), pool
     train, val = split_indices(
         y_pool[train_pool], name=name, seed=seed, val_fraction=val_fraction, limit=limit
     )
@@ -76,7 +62,12 @@ def read_folder(
     val_idx = train_pool if val is None else train_pool[val]
     with Image.open(pool.samples[train_idx[0]][0]) as first:
         size = image_size or min(first.size)
-    base = [v2.ToImage(), v2.Resize(size), v2.CenterCrop(size), v2.ToDtype(torch.float32, scale=True)]
+    base = [
+        v2.ToImage(),
+        v2.Resize(size),
+        v2.CenterCrop(size),
+        v2.ToDtype(torch.float32, scale=True),
+    ]
     pool.transform = test.transform = v2.Compose([*base, v2.ToPureTensor()])
     train_set = Subset(pool, train_idx.tolist())
     mean, std = stats or _channel_stats(train_set, workers)
@@ -93,6 +84,29 @@ def read_folder(
         tuple(mean),
         tuple(std),
     )
+
+
+def _pool_and_test(root: Path) -> tuple[ImageFolder, ImageFolder, Dataset, np.ndarray]:
+    """The training pool's folder, the test set's folder, the test set, the pool's indices.
+
+    ``root/train`` and ``root/test`` when both exist, else one folder whose
+    fixed stratified 20% is the test set.
+    """
+    split_dirs = (root / "train", root / "test")
+    if all(d.is_dir() for d in split_dirs):
+        pool, test = _image_folder(split_dirs[0]), _image_folder(split_dirs[1])
+        if test.classes != pool.classes:
+            raise DataError(
+                f"{root}: train/ has classes {pool.classes} but test/ has {test.classes}; "
+                "both need the same class sub-folders"
+            )
+        return pool, test, test, np.arange(len(pool))
+    pool = _image_folder(root)
+    y = np.asarray(pool.targets, dtype=np.int64)
+    if len(y) < 5:
+        raise DataError(f"{root}: found {len(y)} images; a folder needs at least 5")
+    held, rest = stratified_split(y, round(TEST_FRACTION * len(y)), np.random.default_rng(0))
+    return pool, pool, Subset(pool, held.tolist()), rest
 
 
 def _image_folder(path: Path) -> ImageFolder:

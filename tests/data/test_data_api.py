@@ -13,7 +13,15 @@ from dagnas.errors import DagnasError, DataError
 
 
 def test_datasets_lists_every_builtin() -> None:
-    assert set(DATASETS) == {"digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "mnist1d", "folder"}
+    assert set(DATASETS) == {
+        "digits",
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+        "cifar100",
+        "mnist1d",
+        "folder",
+    }
     assert all(isinstance(v, str) and "\n" not in v for v in DATASETS.values())
 
 
@@ -38,7 +46,9 @@ def test_unknown_name_without_close_match() -> None:
     assert "did you mean" not in str(err.value)
 
 
-@pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "cifar10", "cifar100", "mnist1d", "folder"])
+@pytest.mark.parametrize(
+    "name", ["mnist", "fashion_mnist", "cifar10", "cifar100", "mnist1d", "folder"]
+)
 def test_file_datasets_need_a_root(name: str) -> None:
     with pytest.raises(DataError, match="--data-root DIR") as err:
         load_dataset(name)
