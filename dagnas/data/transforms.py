@@ -154,15 +154,16 @@ def _random_crop(
 ) -> torch.Tensor:
     """Pad by ``pad`` with ``fill``, crop each image back at a random offset."""
     n, c, h, w = x.shape
-    padded = x.new_empty(n, c, h + 2 * pad, w + 2 * pad)
+    wp = w + 2 * pad
+    padded = x.new_empty(n, c, h + 2 * pad, wp)
     padded[:] = torch.as_tensor(fill, dtype=x.dtype, device=x.device).reshape(-1, 1, 1)
     padded[:, :, pad : pad + h, pad : pad + w] = x
-    oy = torch.randint(2 * pad + 1, (n, 1), generator=generator, device=x.device)
-    ox = torch.randint(2 * pad + 1, (n, 1), generator=generator, device=x.device)
-    rows = (oy + torch.arange(h, device=x.device))[:, :, None]  # (n, H, 1)
-    cols = (ox + torch.arange(w, device=x.device))[:, None, :]  # (n, 1, W)
-    batch = torch.arange(n, device=x.device)[:, None, None]
-    return padded[batch, :, rows, cols].permute(0, 3, 1, 2).contiguous()  # (n, H, W, C) → NCHW
+    oy = torch.randint(2 * pad + 1, (n, 1, 1), generator=generator, device=x.device)
+    ox = torch.randint(2 * pad + 1, (n, 1, 1), generator=generator, device=x.device)
+    rows = oy + torch.arange(h, device=x.device)[:, None]  # (n, H, 1)
+    cols = ox + torch.arange(w, device=x.device)  # (n, 1, W)
+    idx = (rows * wp + cols).flatten(1)[:, None].expand(n, c, h * w)
+    return padded.flatten(2).gather(2, idx).view(n, c, h, w)
 
 
 class Cutout(torch.nn.Module):
