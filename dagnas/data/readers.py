@@ -193,18 +193,23 @@ def read_cifar10(root: Path) -> RawData:
 def _read_cifar_batches(folder: Path) -> RawData:
     parts: dict[str, list[np.ndarray]] = {"x_train": [], "y_train": [], "x_test": [], "y_test": []}
     for batch in CIFAR_BATCHES:
-        path = folder / batch
-        d = read_pickle(path, encoding="bytes")
-        if not isinstance(d, dict) or b"data" not in d or b"labels" not in d:
-            raise DataError(f"{path}: expected a dict with b'data' and b'labels'")
-        x = np.asarray(d[b"data"], dtype=np.uint8)
-        if x.ndim != 2 or x.shape[1] != 3 * 32 * 32 or len(x) != len(d[b"labels"]):
-            raise DataError(f"{path}: expected (N, 3072) pixels and N labels, found {x.shape}")
+        x, y = _read_cifar_pickle(folder / batch, b"labels")
         part = "test" if batch == "test_batch" else "train"
-        parts[f"x_{part}"].append(x.reshape(-1, 3, 32, 32))
-        parts[f"y_{part}"].append(check_labels(np.asarray(d[b"labels"]), str(path)))
+        parts[f"x_{part}"].append(x)
+        parts[f"y_{part}"].append(y)
     arrays = {k: np.concatenate(v) for k, v in parts.items()}
     return check_arrays(arrays, str(folder))
+
+
+def _read_cifar_pickle(path: Path, labels: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR python pickle: (N, 3, 32, 32) uint8 pixels and its ``labels`` key."""
+    d = read_pickle(path, encoding="bytes")
+    if not isinstance(d, dict) or b"data" not in d or labels not in d:
+        raise DataError(f"{path}: expected a dict with b'data' and {labels!r}")
+    x = np.asarray(d[b"data"], dtype=np.uint8)
+    if x.ndim != 2 or x.shape[1] != 3 * 32 * 32 or len(x) != len(d[labels]):
+        raise DataError(f"{path}: expected (N, 3072) pixels and N labels, found {x.shape}")
+    return x.reshape(-1, 3, 32, 32), check_labels(np.asarray(d[labels]), str(path))
 
 
 def read_cifar100(root: Path) -> RawData:
@@ -226,15 +231,7 @@ def read_cifar100(root: Path) -> RawData:
         raise DataError(f"{d / 'meta'}: expected a dict with b'fine_label_names'")
     arrays: dict[str, np.ndarray] = {}
     for part in ("train", "test"):
-        path = d / part
-        data = read_pickle(path, encoding="bytes")
-        if not isinstance(data, dict) or b"data" not in data or b"fine_labels" not in data:
-            raise DataError(f"{path}: expected a dict with b'data' and b'fine_labels'")
-        x = np.asarray(data[b"data"], dtype=np.uint8)
-        if x.ndim != 2 or x.shape[1] != 3 * 32 * 32 or len(x) != len(data[b"fine_labels"]):
-            raise DataError(f"{path}: expected (N, 3072) pixels and N labels, found {x.shape}")
-        arrays[f"x_{part}"] = x.reshape(-1, 3, 32, 32)
-        arrays[f"y_{part}"] = np.asarray(data[b"fine_labels"])
+        arrays[f"x_{part}"], arrays[f"y_{part}"] = _read_cifar_pickle(d / part, b"fine_labels")
     raw = check_arrays(arrays, str(d))
     if raw.num_classes > len(names):
         raise DataError(
