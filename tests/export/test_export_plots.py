@@ -12,22 +12,11 @@ from click.testing import CliRunner
 from dagnas.cli import main
 from dagnas.errors import DagnasError
 from dagnas.export.plots import alpha_figure, curves_figure, plot_alpha, plot_curves, read_records
+from dagnas.workflows.search import builtin_spaces
 
 pytest.importorskip("matplotlib.backends.backend_agg")  # optional dependency
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-TINY = """\
-kind: darts_cell
-name: tiny
-channels: 4
-layers: 2
-reductions: [1]
-stem_multiplier: 1
-nodes: 2
-ops: [none, skip_connect, max_pool_3x3]
-search: {epochs: 2, batch_size: 16, data_limit: 64}
-"""
 
 ALPHA = [
     {"epoch": 1, "weights": {"a:0->1": {"x": 0.5, "y": 0.5}, "a:0->2": {"x": 0.2, "z": 0.8}}},
@@ -42,11 +31,10 @@ METRICS = [
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real run folder from a tiny search (2 epochs, 4 steps)."""
-    tmp = tmp_path_factory.mktemp("run")
-    (tmp / "tiny.yaml").write_text(TINY)
-    out = tmp / "out"
-    args = ["run", str(tmp / "tiny.yaml"), "--out", str(out), "--max-steps", "4", "-q"]
+    """A real run folder from a tiny search of a shipped space (2 epochs, 4 steps)."""
+    out = tmp_path_factory.mktemp("run") / "out"
+    space = str(builtin_spaces()["dense_digits"])
+    args = ["run", space, "--out", str(out), "--epochs", "2", "--max-steps", "4", "-q"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return out
