@@ -42,9 +42,9 @@ from dagnas.compile import Supernet, compile_supernet
 from dagnas.compile.supernet import choices_of, groups_of
 from dagnas.relax import Softmax
 from dagnas.search.loop import Searcher
+from dagnas.spaces import builtin_spaces
 from dagnas.spec import SearchConfig, load_space
 from dagnas.spec.lower import lower
-from dagnas.workflows.search import builtin_spaces
 
 
 @dataclass(frozen=True)
