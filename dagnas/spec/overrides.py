@@ -6,7 +6,10 @@ anything the YAML could hold there. :func:`parse_assignment` reads the
 command line's ``KEY=VALUE`` form, the value as YAML (``3`` is a number,
 ``null`` is None, ``[a, b]`` a list). The result is validated like the YAML
 file, so an unknown key or a bad value is a :class:`SpecError` naming the
-key, and the spec keeps its source file for the errors found later.
+key, and the spec keeps its source file for the errors found later. Fields
+the spec left at their defaults are filled again after the change, as the
+YAML's would be (``search.relaxation=sparse_simplex`` brings that
+relaxation's ``arch`` defaults where the spec set none).
 
 Rules, applied in order: a mapping without ``name`` merges into the section
 it names (``search.arch={lr: 0.01}`` keeps the other ``arch`` settings); a
@@ -53,7 +56,7 @@ def apply_overrides(spec: S, overrides: Mapping[str, Any], *, origin: str = "ove
     """
     if not overrides:
         return spec
-    data = spec.model_dump(by_alias=True)
+    data = spec.model_dump(by_alias=True, exclude_unset=True)  # defaults follow the new values
     for text, value in overrides.items():
         key = _split(text)
         _assign(data, key, value, _is_component(type(spec), key[:-1]) and key[-1] == "name", text)

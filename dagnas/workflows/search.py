@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +64,16 @@ def seed_all(seed: int) -> None:
 
 @dataclass
 class RunOutcome:
-    """What a search gives: the architecture, its summary, the trained supernet,
-    the per-epoch metrics, and the run folder (None for a search in memory)."""
+    """What a search gives: the architecture, its summary, the spec as searched,
+    the trained supernet, the per-epoch metrics, and the run folder (None for a
+    search in memory)."""
 
     run_dir: Path | None
     architecture: nx.DiGraph
     summary: dict[str, Any]
-    supernet: Supernet | None = None
-    metrics: list[dict[str, Any]] = field(default_factory=list)
+    spec: Any
+    supernet: Supernet
+    metrics: list[dict[str, Any]]
 
 
 class StopRequest:
@@ -221,4 +223,4 @@ def run_search(
             result.steps,
             run_dir,
         )
-    return RunOutcome(run_dir, arch, summary, model, result.metrics)
+    return RunOutcome(run_dir, arch, summary, spec, model, result.metrics)
