@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,22 +134,25 @@ def check_compatible(arch: nx.DiGraph, data: DataSplits) -> None:
 def retrain(
     arch: nx.DiGraph,
     data: DataSplits,
-    out: Path,
+    out: Path | None,
     cfg: TrainConfig = TrainConfig(),
     device: torch.device | str = "cpu",
 ) -> dict[str, Any]:
-    """Train ``arch`` from scratch into folder ``out``: ``metrics.jsonl`` (one line per
-    epoch, rewritten) and ``result.json`` (returned): accuracy, parameters counted on
-    the module and from the graph, FLOPs (MACs), wall time and the settings."""
+    """Train ``arch`` from scratch into folder ``out`` (None: write nothing):
+    ``metrics.jsonl`` (one line per epoch, rewritten) and ``result.json`` (returned):
+    accuracy, parameters counted on the module and from the graph, FLOPs (MACs),
+    wall time and the settings."""
     from dagnas.graph import canonical_hash
     from dagnas.measure.flops import count_flops
     from dagnas.measure.params import graph_params
 
     check_compatible(arch, data)
-    out.mkdir(parents=True, exist_ok=True)
-    metrics = out / "metrics.jsonl"
-    metrics.unlink(missing_ok=True)
-    result = train_architecture(arch, data, cfg, device, lambda r: append_jsonl(metrics, r))
+    record = None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.jsonl").unlink(missing_ok=True)
+        record = partial(append_jsonl, out / "metrics.jsonl")
+    result = train_architecture(arch, data, cfg, device, record)
     summary = {
         "test_acc": result.test_acc,
         "test_loss": result.test_loss,
@@ -161,5 +165,6 @@ def retrain(
         "space": arch.graph.get("space"),
         "config": asdict(cfg),
     }
-    atomic_write_json(out / "result.json", summary)
+    if out is not None:
+        atomic_write_json(out / "result.json", summary)
     return summary

@@ -19,15 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagnas.data import load_dataset
 from dagnas.errors import RunError
-from dagnas.export import read_json
 from dagnas.io import append_jsonl, atomic_write, atomic_write_text
-from dagnas.search.checkpoint import CHECKPOINT
 from dagnas.search.loop import StepHook
 from dagnas.training.retrain import TrainConfig, train_architecture
 from dagnas.workflows.methods import Method, apply_method
-from dagnas.workflows.search import CONFIG, pick_device, run_search
+from dagnas.workflows.rundir import can_resume, is_finished, load_search_data, read_result
+from dagnas.workflows.search import pick_device, run_search
 
 log = logging.getLogger(__name__)
 ROWS, TABLE, PLOT = "compare.jsonl", "compare.md", "compare.png"
@@ -93,21 +91,20 @@ def compare_one(
         device=budget.device,
     )
     run_dir = out / method.name / f"seed{seed}"
-    if (run_dir / "summary.json").exists() and (run_dir / "architecture.json").exists():
-        summary = json.loads((run_dir / "summary.json").read_text())
-        arch = read_json(run_dir / "architecture.json")
+    if is_finished(run_dir):
+        summary, arch = read_result(run_dir)
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
-        resume = (run_dir / CHECKPOINT).exists() and (run_dir / CONFIG).exists()
+        resume = can_resume(run_dir)
         with (bar or (lambda _: nullcontext(None)))(f"{method.name} seed {seed}") as hook:
             outcome = run_search(run_spec, run_dir, resume=resume, on_step=hook)
         summary, arch = outcome.summary, outcome.architecture
     cfg = run_spec.search
-    data = load_dataset(
-        cfg.data, cfg.data_root, seed=cfg.seed, val_fraction=cfg.val_fraction, limit=cfg.data_limit
-    )
     trained = train_architecture(
-        arch, data, TrainConfig(epochs=budget.retrain_epochs, seed=seed), pick_device(cfg.device)
+        arch,
+        load_search_data(cfg),
+        TrainConfig(epochs=budget.retrain_epochs, seed=seed),
+        pick_device(cfg.device),
     )
     return {
         "method": method.name,

@@ -16,8 +16,7 @@ from typing import Any
 import networkx as nx
 import torch
 
-from dagnas.compile import ChildNet, Supernet, compile_supernet
-from dagnas.data import DataSplits, load_dataset
+from dagnas.compile import ChildNet, Supernet
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
@@ -25,8 +24,8 @@ from dagnas.relax import Hypernet
 from dagnas.search.checkpoint import CHECKPOINT
 from dagnas.search.components import DERIVE_RULES
 from dagnas.search.derive import derive
-from dagnas.spec.lower import lower
-from dagnas.workflows.search import load_run_spec
+from dagnas.workflows.rundir import data_shape, load_run_spec, load_search_data
+from dagnas.workflows.search import build_supernet
 
 
 @dataclass
@@ -41,26 +40,10 @@ class Derived:
     architecture: nx.DiGraph
 
 
-def run_data(spec: Any) -> DataSplits:
-    """The run's dataset, split as the search split it."""
-    c = spec.search
-    return load_dataset(
-        c.data, c.data_root, seed=c.seed, val_fraction=c.val_fraction, limit=c.data_limit
-    )
-
-
 def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     """The run's spec, and its supernet with the weights and α of its last checkpoint."""
     spec = load_run_spec(run_dir)
-    cfg = spec.search
-    if spec.input_shape is None or spec.num_classes is None:  # a hand-made config
-        data = run_data(spec)
-        shape, classes = data.input_shape, data.num_classes
-    else:
-        shape, classes = tuple(spec.input_shape), spec.num_classes
-    model = compile_supernet(
-        lower(spec, shape, classes), cfg.relaxation.name, **cfg.relaxation.options
-    )
+    model = build_supernet(spec, *data_shape(spec))
     path = run_dir / CHECKPOINT
     if not path.exists():
         raise RunError(f"{run_dir} has no {CHECKPOINT} yet: let the search finish an epoch first")
@@ -95,7 +78,7 @@ def rederive(
             graph.graph["derive"] = {"name": rule}
     name = graph.graph["derive"]["name"]
     needs_model = getattr(DERIVE_RULES.get(name), "needs_model", False)
-    val = tuple(run_data(spec).val.tensors) if needs_model else None
+    val = tuple(load_search_data(spec.search).val.tensors) if needs_model else None
     out = []
     for lam in lams or [None]:
         weights = relax.final(lam) if isinstance(relax, Hypernet) else relax.final()

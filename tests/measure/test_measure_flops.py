@@ -8,9 +8,9 @@ from torch import nn
 from dagnas.compile import ChildNet
 from dagnas.evaluate.candidates import sample_architectures
 from dagnas.measure.flops import MAC_RULES, count_flops
+from dagnas.spaces import builtin_spaces
 from dagnas.spec import load_space
 from dagnas.spec.lower import lower
-from dagnas.workflows.search import builtin_spaces
 
 
 def test_conv_depthwise_and_linear_macs_match_closed_forms():
