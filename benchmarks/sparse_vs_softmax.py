@@ -71,7 +71,7 @@ def one(method: dict[str, Any], arch: dict[str, Any], seed: int, epochs: int, re
     start = time.perf_counter()
     result = Searcher(model, data.train.tensors, data.val.tensors, cfg).run()
     search_time = time.perf_counter() - start
-    arch_graph = derive(graph, result.weights, run=f"{method['name']}-{seed}")
+    arch_graph = derive(graph, result.mixing, run=f"{method['name']}-{seed}")
     trained = train_architecture(arch_graph, data, TrainConfig(epochs=retrain, seed=seed))
     steps = [m["step_time"] for m in result.metrics]
     batch = tuple(t[: cfg.batch_size] for t in data.train.tensors)
@@ -84,7 +84,7 @@ def one(method: dict[str, Any], arch: dict[str, Any], seed: int, epochs: int, re
         "zero_fraction_by_epoch": [m["zero_fraction"] for m in result.metrics],
         "step_time_by_epoch": steps,
         "late_over_first_step_time": (sum(steps[-3:]) / 3) / steps[0],
-        "final_over_initial_step_cost": step_cost_ratio(model, initial, result.weights, batch),
+        "final_over_initial_step_cost": step_cost_ratio(model, initial, result.mixing, batch),
         "search_val_acc": result.metrics[-1]["val_acc"],
         "search_time": search_time,
         "derived_params": sum(p.numel() for p in ChildNet(arch_graph).parameters()),

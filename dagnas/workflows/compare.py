@@ -22,8 +22,8 @@ from typing import Any
 from dagnas.data import load_dataset
 from dagnas.export import read_json
 from dagnas.io import append_jsonl, atomic_write, atomic_write_text, read_jsonl
+from dagnas.search.callbacks import StepHook
 from dagnas.search.checkpoint import CHECKPOINT
-from dagnas.search.loop import StepHook
 from dagnas.training.retrain import TrainConfig, train_architecture
 from dagnas.workflows.methods import Method, apply_method
 from dagnas.workflows.search import CONFIG, pick_device, run_search

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import torch
 
 from dagnas.compile import ChildNet, Supernet, compile_supernet
 from dagnas.data import DataSplits, load_dataset
@@ -22,7 +21,7 @@ from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.relax import Hypernet
-from dagnas.search.checkpoint import CHECKPOINT
+from dagnas.search.checkpoint import CHECKPOINT, load_checkpoint
 from dagnas.search.components import DERIVE_RULES
 from dagnas.search.derive import derive
 from dagnas.spec.lower import lower
@@ -61,13 +60,8 @@ def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     model = compile_supernet(
         lower(spec, shape, classes), cfg.relaxation.name, **cfg.relaxation.options
     )
-    path = run_dir / CHECKPOINT
-    if not path.exists():
+    if not load_checkpoint(run_dir, lambda state: model.load_state_dict(state["model"])):
         raise RunError(f"{run_dir} has no {CHECKPOINT} yet: let the search finish an epoch first")
-    try:
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
-    except Exception as e:  # a corrupt or foreign file: say which and why
-        raise RunError(f"{path}: cannot load the model state ({e})") from None
     return spec, model
 
 

@@ -36,10 +36,11 @@ from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.io import atomic_write_json, atomic_write_text
+from dagnas.search.callbacks import Callback, OnStep, RunRecorder, StepHook
 from dagnas.search.checkpoint import CHECKPOINT
 from dagnas.search.derive import derive
 from dagnas.search.distributed import current
-from dagnas.search.loop import Searcher, StepHook
+from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, load_space
 from dagnas.spec.lower import lower
 
@@ -194,12 +195,13 @@ def run_search(
         atomic_write_text(run_dir / CONFIG, dump_spec(spec.model_copy(update=shapes)))
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    searcher = Searcher(model, train, val, cfg, run_dir, on_step, should_stop=stop)
+    callbacks: list[Callback] = [RunRecorder(run_dir)] + ([OnStep(on_step)] if on_step else [])
+    searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop)
     if resume and not searcher.resume():
         log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
     result = searcher.run()
-    weights = {k: v.cpu() for k, v in result.weights.items()}
-    arch = derive(model.current_graph(), weights, run=run_dir.name, model=model, val=val)
+    mixing = {k: v.cpu() for k, v in result.mixing.items()}
+    arch = derive(model.current_graph(), mixing, run=run_dir.name, model=model, val=val)
     last = result.metrics[-1] if result.metrics else {}
     summary = {
         "space": spec.name,
