@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from torch import Tensor
-
 from dagnas.compile import Supernet
+from dagnas.compile.body import History
 from dagnas.io import append_jsonl
+from dagnas.relax import Mixing
 
 if TYPE_CHECKING:
     from dagnas.search.loop import Searcher, SearchResult
@@ -35,11 +35,7 @@ class Callback:
         ``info``: ``step`` (done so far), ``total``, ``epoch`` (0-based), ``loss``."""
 
     def on_epoch_end(
-        self,
-        searcher: Searcher,
-        record: dict[str, Any],
-        mixing: dict[str, Tensor],
-        history: dict[str, dict[str, Any]],
+        self, searcher: Searcher, record: dict[str, Any], mixing: Mixing, history: History
     ) -> None:
         """After each epoch, before its checkpoint: the epoch's metrics ``record``,
         the final mixing weights, and the body's ``{history name: record}``."""
@@ -58,7 +54,7 @@ class OnStep(Callback):
         self.hook(info)
 
 
-def mixing_table(model: Supernet, mixing: dict[str, Tensor]) -> dict[str, dict[str, float]]:
+def mixing_table(model: Supernet, mixing: Mixing) -> dict[str, dict[str, float]]:
     """``{choice key: {op: weight}}`` as plain floats."""
     choices = model.relaxation.choices
     return {k: dict(zip(choices[k], w.tolist(), strict=True)) for k, w in mixing.items()}
@@ -73,11 +69,7 @@ class RunRecorder(Callback):
         self.run_dir = Path(run_dir)
 
     def on_epoch_end(
-        self,
-        searcher: Searcher,
-        record: dict[str, Any],
-        mixing: dict[str, Tensor],
-        history: dict[str, dict[str, Any]],
+        self, searcher: Searcher, record: dict[str, Any], mixing: Mixing, history: History
     ) -> None:
         if not searcher.dist.is_main:
             return

@@ -10,6 +10,9 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+#: A model's forward pass: inputs (N, ...) → logits (N, classes).
+Forward = Callable[[torch.Tensor], torch.Tensor]
+
 
 def cosine_lr(lr: float, lr_min: float, epoch: int, epochs: int) -> float:
     """DARTS's per-epoch cosine annealing: ``lr`` at epoch 0 down towards ``lr_min``."""
@@ -29,10 +32,7 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
 
 @torch.no_grad()
 def score_logits(
-    forward: Callable[[torch.Tensor], torch.Tensor],
-    x: torch.Tensor,
-    y: torch.Tensor,
-    batch: int = 1024,
+    forward: Forward, x: torch.Tensor, y: torch.Tensor, batch: int = 1024
 ) -> tuple[float, int]:
     """(summed cross-entropy, correct predictions) of ``forward`` over ``x`` (N, ...)
     and labels ``y`` (N,), ``batch`` rows at a time; sums add up across shards."""
@@ -45,10 +45,7 @@ def score_logits(
 
 
 def evaluate_logits(
-    forward: Callable[[torch.Tensor], torch.Tensor],
-    x: torch.Tensor,
-    y: torch.Tensor,
-    batch: int = 1024,
+    forward: Forward, x: torch.Tensor, y: torch.Tensor, batch: int = 1024
 ) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of ``forward`` on ``(x, y)``; the caller
     picks the model's mode (:func:`eval_mode`)."""
