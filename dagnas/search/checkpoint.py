@@ -10,7 +10,6 @@ agree with it after a kill.
 from __future__ import annotations
 
 import io
-import json
 import os
 import signal
 from collections import Counter
@@ -21,7 +20,7 @@ from typing import IO, Any, Protocol
 import torch
 
 from dagnas.errors import RunError
-from dagnas.io import atomic_write, atomic_write_text, read_jsonl
+from dagnas.io import atomic_write, atomic_write_text, read_jsonl, strict_json
 
 CHECKPOINT = "checkpoint.pt"
 #: The per-epoch histories a resumed run cuts back to its checkpoint's epoch.
@@ -97,4 +96,4 @@ def tidy_run_dir(run_dir: Path, epochs_done: int) -> None:
         path = run_dir / name
         if path.exists():
             kept = [r for r in read_jsonl(path) if r.get("epoch", 0) <= epochs_done]
-            atomic_write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
+            atomic_write_text(path, "".join(strict_json(r) + "\n" for r in kept))
