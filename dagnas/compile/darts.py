@@ -10,6 +10,7 @@ import networkx as nx
 import torch
 from torch import nn
 
+from dagnas.compile.body import Body
 from dagnas.compile.edge import Fanout, MixedEdge, NodeSum, edge_ops
 from dagnas.ops import FactorizedReduce, ReLUConvBN
 from dagnas.ops.recompute import recompute_saved
@@ -109,7 +110,7 @@ class ResBlock(nn.Module):
         return self.down(s1) + self.b(self.a(s1))
 
 
-class DartsNetwork(nn.Module):
+class DartsNetwork(Body):
     """Stem, ``layers`` cells (some reducing), global pooling and a linear head.
 
     Activations are kept channels-last (NHWC): the same values, and on a CPU

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from dagnas.compile.blocks import DenseBlocksNetwork
+from dagnas.compile.body import Body, History
 from dagnas.compile.dag import DagNetwork
 from dagnas.compile.darts import DartsNetwork
 from dagnas.compile.edge import ops_by_choice
@@ -49,7 +50,7 @@ class Supernet(nn.Module):
     ``state_dict()`` and ``.to()``.
     """
 
-    def __init__(self, graph: nx.DiGraph, body: nn.Module, relaxation: Relaxation):
+    def __init__(self, graph: nx.DiGraph, body: Body, relaxation: Relaxation):
         super().__init__()
         self.graph = graph
         self.body = body
@@ -59,16 +60,13 @@ class Supernet(nn.Module):
         """Logits (N, classes); ``mixing`` defaults to the relaxation's output."""
         return self.body(x, self.relaxation() if mixing is None else mixing)
 
-    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> dict[str, dict[str, Any]]:
+    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> History:
         """Between architecture phases (after epoch ``epoch``; ``final`` after the
         last): let the body act on the final mixing ``weights``, e.g. resample
         dense blocks. The relaxation resets the options whose candidates the body
         replaced. Returns ``{history name: record}`` for the run folder.
         """
-        hook = getattr(self.body, "end_phase", None)
-        if hook is None:
-            return {}
-        history, replaced = hook(weights, epoch, final)
+        history, replaced = self.body.end_phase(weights, epoch, final)
         for key, options in replaced.items():
             self.relaxation.reset_options(key, options)
         return history
@@ -77,9 +75,7 @@ class Supernet(nn.Module):
         """A copy of the SearchGraph with the body's current state in its graph
         attributes (dense blocks: ``blocks``), which derivation rules read."""
         g = self.graph.copy()
-        annotate = getattr(self.body, "annotate", None)
-        if annotate is not None:
-            annotate(g)
+        self.body.annotate(g)
         return g
 
     def weights(self) -> list[nn.Parameter]:

@@ -4,14 +4,15 @@ Per minibatch: the relaxation's ``new_minibatch`` hook (hypernet draws λ);
 if the schedule says so, one architecture step on a val batch
 (hypergradient, optimizer step, the relaxation's projection, regularizer
 updates); then one weight step on a train batch (SGD, gradient clipping).
-Per epoch: cosine learning rate, evaluation on the val split, one line
-of metrics, the α history, the supernet's end-of-phase hook (dense blocks
-resample there and log ``blocks.jsonl``), and an atomic checkpoint when a run
-folder is given.
+Per epoch: cosine learning rate, evaluation on the val split, one record of
+metrics, the supernet's end-of-phase hook (dense blocks resample there), and
+a checkpoint. What watches the search (the run folder's histories, progress,
+trackers) is a callback (:mod:`dagnas.search.callbacks`); the loop itself
+writes only its checkpoint, and only when given a run folder.
 
 After each step: a loss, gradient norm or α that is not finite rolls the
 search back to its last checkpoint with lower learning rates
-(``search.on_divergence``), or stops it with a :class:`RunError`; a stop
+(:mod:`dagnas.search.guard`), or stops it with a :class:`RunError`; a stop
 request (Ctrl-C) ends the search after the step, with a checkpoint. In a
 data-parallel run (:mod:`dagnas.search.distributed`) every rank runs this
 loop on its shard of each batch, and the ranks agree on both decisions.
@@ -19,10 +20,11 @@ loop on its shard of each batch, and the ranks agree on both decisions.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,33 +33,28 @@ import torch
 from torch import nn
 
 from dagnas.compile import Supernet
-from dagnas.errors import RunError
-from dagnas.io import append_jsonl
 from dagnas.relax import Mixing
 from dagnas.search.batches import Batch, Batches
+from dagnas.search.callbacks import Callback
 from dagnas.search.checkpoint import (
     CHECKPOINT,
+    State,
     Stateful,
+    from_bytes,
     load_checkpoint,
-    restore_snapshot,
     save_checkpoint,
-    snapshot,
     tidy_run_dir,
+    to_bytes,
 )
 from dagnas.search.components import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.search.distributed import Dist, current
+from dagnas.search.guard import Divergence, Guard
 from dagnas.search.hypergrad import Objective
+from dagnas.search.rng import rng_state, set_rng_state
 from dagnas.spec import SearchConfig
+from dagnas.training.common import cosine_lr, eval_mode, score_logits
 
 log = logging.getLogger(__name__)
-StepHook = Callable[[dict[str, Any]], None]
-#: What a divergence code (the guard's flag) names, in the error and the log.
-DIVERGED = {
-    1: "the training loss",
-    2: "the weight gradient norm",
-    3: "the architecture loss",
-    4: "the architecture parameters (α)",
-}
 
 
 @dataclass
@@ -65,7 +62,7 @@ class SearchResult:
     """What a search leaves: the trained supernet, its final mixing weights, metrics."""
 
     model: Supernet
-    weights: Mixing
+    mixing: Mixing
     metrics: list[dict[str, Any]] = field(default_factory=list)
     steps: int = 0
     #: stopped early on request (Ctrl-C); a checkpoint holds where it stopped
@@ -74,15 +71,29 @@ class SearchResult:
     rollbacks: int = 0
 
 
-def mixing_table(model: Supernet, weights: Mixing) -> dict[str, dict[str, float]]:
-    """``{choice key: {op: weight}}`` as plain floats."""
-    choices = model.relaxation.choices
-    return {k: dict(zip(choices[k], w.tolist(), strict=True)) for k, w in weights.items()}
+def zero_fraction(mixing: Mixing) -> float:
+    total = sum(w.numel() for w in mixing.values())
+    return sum(int((w == 0).sum()) for w in mixing.values()) / max(total, 1)
 
 
-def zero_fraction(weights: Mixing) -> float:
-    total = sum(w.numel() for w in weights.values())
-    return sum(int((w == 0).sum()) for w in weights.values()) / max(total, 1)
+def optimizers(model: Supernet, cfg: SearchConfig) -> tuple[torch.optim.Optimizer, ...]:
+    """The weights' SGD and the architecture's Adam or SGD, as ``cfg`` sets them."""
+    w, a = cfg.weights, cfg.arch
+    w_opt = torch.optim.SGD(
+        model.weights(), lr=w.lr, momentum=w.momentum, weight_decay=w.weight_decay
+    )
+    if a.optimizer == "adam":
+        a_opt: torch.optim.Optimizer = torch.optim.Adam(
+            model.arch_parameters(), lr=a.lr, betas=a.betas, weight_decay=a.weight_decay
+        )
+    else:
+        a_opt = torch.optim.SGD(model.arch_parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    return w_opt, a_opt
+
+
+def fresh_sums() -> dict[str, float]:
+    """The running sums of an epoch, before its first step."""
+    return {"batches": 0, "loss": 0.0, "correct": 0, "seen": 0, "arch_steps": 0, "time": 0.0}
 
 
 class Searcher:
@@ -90,6 +101,8 @@ class Searcher:
 
     ``components`` holds every stateful part the checkpoint saves besides the
     model and optimizers (schedule, regularizers; add a sampler there).
+    ``run_dir`` is where checkpoints go (None: rollback points stay in
+    memory); ``callbacks`` are told of each step, epoch, start and end.
     ``should_stop`` is polled after each step. ``dist`` defaults to the
     running process group, if any.
     """
@@ -101,45 +114,32 @@ class Searcher:
         val: Batch,
         cfg: SearchConfig,
         run_dir: Path | None = None,
-        on_step: StepHook | None = None,
+        callbacks: Sequence[Callback] = (),
         *,
         should_stop: Callable[[], bool] | None = None,
         dist: Dist | None = None,
     ):
-        self.model, self.cfg, self.run_dir, self.on_step = model, cfg, run_dir, on_step
+        self.model, self.cfg, self.run_dir = model, cfg, run_dir
+        self.callbacks = list(callbacks)
         self.should_stop, self.dist = should_stop, dist or current()
         self.train = Batches(*train, cfg.batch_size, cfg.seed)
         self.val = Batches(*val, cfg.batch_size, cfg.seed + 1)
         n_eval = cfg.eval_samples or (cfg.max_steps * cfg.batch_size if cfg.max_steps else None)
         self.val_all = (val[0][:n_eval], val[1][:n_eval]) if n_eval else val
-        w, a = cfg.weights, cfg.arch
-        self.w_opt = torch.optim.SGD(
-            model.weights(), lr=w.lr, momentum=w.momentum, weight_decay=w.weight_decay
-        )
-        if a.optimizer == "adam":
-            self.a_opt: torch.optim.Optimizer = torch.optim.Adam(
-                model.arch_parameters(), lr=a.lr, betas=a.betas, weight_decay=a.weight_decay
-            )
-        else:
-            self.a_opt = torch.optim.SGD(
-                model.arch_parameters(), lr=a.lr, weight_decay=a.weight_decay
-            )
+        self.w_opt, self.a_opt = optimizers(model, cfg)
         self.schedule = SCHEDULES.get(cfg.schedule.name)(**cfg.schedule.options)
         regs = [REGULARIZERS.get(r.name)(**r.options) for r in cfg.regularizers]
         self.objective = Objective(model, regs, reduce=self.dist.average)
         self.hypergradient = HYPERGRADIENTS.get(cfg.hypergradient.name)
         self.components: dict[str, Stateful] = {"schedule": self.schedule}
         self.components.update({f"regularizer{i}": r for i, r in enumerate(regs)})
+        self.guard = Guard(cfg.on_divergence.retries, cfg.on_divergence.lr_factor)
         self.epoch, self.step = 0, 0
-        self.acc = self._fresh()
+        self.acc = fresh_sums()
         self.metrics: list[dict[str, Any]] = []
-        self.lr_scale, self.rollbacks, self.diverged = 1.0, 0, 0
         self.interrupted = False
+        self.last_loss = math.nan
         self._snapshot: bytes | None = None
-
-    @staticmethod
-    def _fresh() -> dict[str, float]:
-        return {"batches": 0, "loss": 0.0, "correct": 0, "seen": 0, "arch_steps": 0, "time": 0.0}
 
     @property
     def total_steps(self) -> int:
@@ -147,17 +147,16 @@ class Searcher:
         return min(steps, self.cfg.max_steps) if self.cfg.max_steps else steps
 
     def lr(self) -> float:
-        """DARTS's per-epoch cosine annealing from lr to lr_min (times the guard's scale)."""
+        """The weights' cosine learning rate this epoch, times the guard's scale."""
         w = self.cfg.weights
-        cosine = w.lr_min + 0.5 * (w.lr - w.lr_min) * (
-            1 + math.cos(math.pi * self.epoch / self.cfg.epochs)
-        )
-        return cosine * self.lr_scale
+        return cosine_lr(w.lr, w.lr_min, self.epoch, self.cfg.epochs) * self.guard.lr_scale
 
     def run(self) -> SearchResult:
         self.dist.broadcast(list(self.model.state_dict().values()))  # rank 0's weights
         if self.run_dir is None or not (self.run_dir / CHECKPOINT).exists():
             self._save()  # the first rollback point
+        for cb in self.callbacks:
+            cb.on_search_start(self)
         while (
             not self.interrupted and self.epoch < self.cfg.epochs and self.step < self.total_steps
         ):
@@ -167,15 +166,18 @@ class Searcher:
                     break
             if not self.interrupted:
                 self._end_epoch()
-        weights = self.model.relaxation.final()
-        return SearchResult(
-            self.model, weights, self.metrics, self.step, self.interrupted, self.rollbacks
+        mixing = self.model.relaxation.final()
+        result = SearchResult(
+            self.model, mixing, self.metrics, self.step, self.interrupted, self.guard.rollbacks
         )
+        for cb in self.callbacks:
+            cb.on_search_end(self, result)
+        return result
 
     def _one_step(self) -> None:
         start = time.perf_counter()
-        model, cfg = self.model, self.cfg
-        self.progress = (self.epoch + self.acc["batches"] / len(self.train)) / cfg.epochs
+        model = self.model
+        self.progress = (self.epoch + self.acc["batches"] / len(self.train)) / self.cfg.epochs
         model.relaxation.set_progress(self.progress)
         self.objective.progress = self.progress
         lr = self.lr()
@@ -185,33 +187,8 @@ class Searcher:
         model.relaxation.new_minibatch()
         stepped = self.schedule.arch_step_due()
         if stepped:
-            self.a_opt.zero_grad(set_to_none=True)
-            arch_loss = self.hypergradient(
-                self.objective, train, self.dist.shard(self.val.next()), lr
-            )
-            self.dist.average_grads(model.arch_parameters())
-            self.a_opt.step()
-            model.relaxation.project()
-            for reg in self.objective.regularizers:
-                reg.after_arch_step(model)
-            self._check(arch_loss, 3)
-            finite = [p.detach().isfinite().all() for p in model.arch_parameters()]
-            if finite and not bool(torch.stack(finite).all()):  # one sync
-                self._flag(4)
-        self.w_opt.zero_grad(set_to_none=True)
-        mixing = {k: v.detach() for k, v in model.relaxation().items()}
-        logits = model(train[0], mixing)
-        loss = nn.functional.cross_entropy(logits, train[1])
-        self.last_loss = loss.item()
-        self._check(self.last_loss, 1)
-        if loss.requires_grad:  # False when a sampled architecture reaches no weight
-            loss.backward()
-        self.dist.average_grads(model.weights())
-        clip = cfg.weights.grad_clip
-        norm = float(nn.utils.clip_grad_norm_(model.weights(), clip if clip else math.inf))
-        self._check(norm, 2)
-        self.w_opt.step()
-        model.relaxation.after_weight_step()
+            self._arch_step(train, lr)
+        logits, norm = self._weight_step(train)
         self.schedule.observe(norm**2, stepped)
         n = len(train[1])
         a = self.acc
@@ -223,13 +200,37 @@ class Searcher:
         a["time"] += time.perf_counter() - start
         self.step += 1
 
-    def _check(self, value: float, code: int) -> None:
-        if not math.isfinite(value):
-            self._flag(code)
+    def _arch_step(self, train: Batch, lr: float) -> None:
+        """One architecture step: hypergradient on a val batch, step, projection."""
+        model = self.model
+        self.a_opt.zero_grad(set_to_none=True)
+        arch_loss = self.hypergradient(self.objective, train, self.dist.shard(self.val.next()), lr)
+        self.dist.average_grads(model.arch_parameters())
+        self.a_opt.step()
+        model.relaxation.project()
+        for reg in self.objective.regularizers:
+            reg.after_arch_step(model)
+        self.guard.check(arch_loss, Divergence.ARCH_LOSS)
+        self.guard.check_tensors(model.arch_parameters(), Divergence.ALPHA)
 
-    def _flag(self, code: int) -> None:
-        """Note that what ``code`` names diverged (the first thing only)."""
-        self.diverged = self.diverged or code
+    def _weight_step(self, train: Batch) -> tuple[torch.Tensor, float]:
+        """One weight step on ``train`` at fixed mixing; (logits, gradient norm)."""
+        model = self.model
+        self.w_opt.zero_grad(set_to_none=True)
+        mixing = {k: v.detach() for k, v in model.relaxation().items()}
+        logits = model(train[0], mixing)
+        loss = nn.functional.cross_entropy(logits, train[1])
+        self.last_loss = loss.item()
+        self.guard.check(self.last_loss, Divergence.TRAIN_LOSS)
+        if loss.requires_grad:  # False when a sampled architecture reaches no weight
+            loss.backward()
+        self.dist.average_grads(model.weights())
+        clip = self.cfg.weights.grad_clip
+        norm = float(nn.utils.clip_grad_norm_(model.weights(), clip if clip else math.inf))
+        self.guard.check(norm, Divergence.GRAD_NORM)
+        self.w_opt.step()
+        model.relaxation.after_weight_step()
+        return logits, norm
 
     def _end_step(self) -> bool:
         """Agree with the other ranks on rolling back and on stopping; checkpoint.
@@ -237,13 +238,13 @@ class Searcher:
         True when the search stops here.
         """
         stop = bool(self.should_stop and self.should_stop())
-        agreed = self.dist.agree([float(stop), float(self.diverged)], self.model.arch_parameters())
+        agreed = self.dist.agree([float(stop), self.guard.code], self.model.arch_parameters())
         if agreed[1]:
-            self._roll_back(int(agreed[1]))
+            self._roll_back(Divergence(int(agreed[1])))
             return False
-        if self.on_step:
-            info = {"step": self.step, "total": self.total_steps, "epoch": self.epoch}
-            self.on_step({**info, "loss": self.last_loss})
+        info = {"step": self.step, "total": self.total_steps, "epoch": self.epoch}
+        for cb in self.callbacks:
+            cb.on_step_end(self, {**info, "loss": self.last_loss})
         every = self.cfg.checkpoint_every
         if agreed[0] or (every and self.step % every == 0):
             self._save()
@@ -253,65 +254,52 @@ class Searcher:
     def _save(self) -> None:
         """A rollback point: the checkpoint file (rank 0 writes it), or memory without a folder."""
         if self.run_dir is None:
-            self._snapshot = snapshot(self)
+            self._snapshot = to_bytes(self.state_dict())
         elif self.dist.is_main:
-            save_checkpoint(self, self.run_dir)
+            save_checkpoint(self.state_dict(), self.run_dir)
 
-    def _roll_back(self, code: int) -> None:
+    def _roll_back(self, what: Divergence) -> None:
         """Back to the last rollback point with lower learning rates, or RunError."""
-        guard = self.cfg.on_divergence
-        what = f"{DIVERGED[code]} became non-finite at step {self.step} (epoch {self.epoch + 1})"
-        if self.rollbacks >= guard.retries:
-            n = self.rollbacks
-            tried = f" after {n} rollback(s) with lower learning rates" if n else ""
-            raise RunError(
-                f"the search diverged: {what}{tried}. Lower search.weights.lr or search.arch.lr,"
-                " or allow more search.on_divergence.retries; the last checkpoint is intact"
-            )
-        rollbacks, scale = self.rollbacks + 1, self.lr_scale * guard.lr_factor
+        event = f"{what.what} became non-finite at step {self.step} (epoch {self.epoch + 1})"
+        rollbacks, scale = self.guard.retry(event)
         if self._snapshot is not None:
-            restore_snapshot(self, self._snapshot)
+            self.load_state_dict(from_bytes(self._snapshot))
         elif self.run_dir is not None:
-            load_checkpoint(self, self.run_dir)
+            load_checkpoint(self.run_dir, self.load_state_dict)
         for group in self.a_opt.param_groups:  # loaded at the old scale
-            group["lr"] *= scale / self.lr_scale
-        self.rollbacks, self.lr_scale, self.diverged = rollbacks, scale, 0
+            group["lr"] *= scale / self.guard.lr_scale
+        self.guard.rollbacks, self.guard.lr_scale = rollbacks, scale
         log.warning(
             "%s; rolled back to step %d with the learning rates x%g (rollback %d of %d)",
-            what,
+            event,
             self.step,
             scale,
             rollbacks,
-            guard.retries,
+            self.guard.retries,
         )
 
     @torch.no_grad()
-    def evaluate(self, data: Batch, weights: Mixing | None = None) -> tuple[float, float]:
+    def evaluate(self, data: Batch, mixing: Mixing | None = None) -> tuple[float, float]:
         """(mean loss, accuracy) of the supernet in eval mode on ``data``.
 
         In a data-parallel run every rank scores its share and all must call it.
         """
-        self.model.eval()
-        weights = self.model.relaxation.final() if weights is None else weights
-        x, y = self.dist.part(data)
-        loss, correct = 0.0, 0
-        for xb, yb in zip(x.split(1024), y.split(1024), strict=True):
-            logits = self.model(xb, weights)
-            loss += nn.functional.cross_entropy(logits, yb, reduction="sum").item()
-            correct += int((logits.argmax(1) == yb).sum())
-        self.model.train()
-        loss, correct = self.dist.total([loss, correct])
+        mixing = self.model.relaxation.final() if mixing is None else mixing
+        with eval_mode(self.model):
+            sums = score_logits(lambda x: self.model(x, mixing), *self.dist.part(data))
+        loss, correct = self.dist.total(list(sums))
         n = max(len(data[1]), 1)
         return loss / n, correct / n
 
-    def _end_epoch(self) -> None:
+    def _epoch_record(self) -> tuple[dict[str, Any], Mixing]:
+        """The epoch's metrics over every rank, and the final mixing they were scored at."""
         a = self.acc
         arch_total = a["arch_steps"] + sum(m["arch_steps"] for m in self.metrics)
         weight_total = a["batches"] + sum(m["weight_steps"] for m in self.metrics)
         loss, correct, seen = self.dist.total([a["loss"], a["correct"], a["seen"]])
         self.dist.broadcast(list(self.model.buffers()))  # rank 0's BatchNorm statistics
-        weights = self.model.relaxation.final()
-        val_loss, val_acc = self.evaluate(self.val_all, weights)
+        mixing = self.model.relaxation.final()
+        val_loss, val_acc = self.evaluate(self.val_all, mixing)
         record = {
             "epoch": self.epoch + 1,
             "step": self.step,
@@ -325,28 +313,66 @@ class Searcher:
             "arch_step_ratio": arch_total / max(weight_total, 1),  # cumulative, whole run
             "step_time": a["time"] / max(a["batches"], 1),
             "epoch_time": a["time"],
-            "zero_fraction": zero_fraction(weights),
+            "zero_fraction": zero_fraction(mixing),
         }
+        return record, mixing
+
+    def _end_epoch(self) -> None:
+        record, mixing = self._epoch_record()
         self.metrics.append(record)
         log.info("epoch %d: %s", self.epoch + 1, record)
         self.epoch += 1
-        self.acc = self._fresh()
+        self.acc = fresh_sums()
         final = self.epoch >= self.cfg.epochs or self.step >= self.total_steps
-        history = self.model.end_phase(weights, self.epoch, final)
-        if self.run_dir and self.dist.is_main:
-            append_jsonl(self.run_dir / "metrics.jsonl", record)
-            append_jsonl(
-                self.run_dir / "alpha.jsonl",
-                {"epoch": self.epoch, "weights": mixing_table(self.model, weights)},
-            )
-            for name, line in history.items():
-                append_jsonl(self.run_dir / f"{name}.jsonl", line)
+        history = self.model.end_phase(mixing, self.epoch, final)
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, record, mixing, history)
         self._save()
+
+    def state_dict(self) -> State:
+        """Everything a resumed run needs to continue bit for bit: the supernet
+        (weights, α, relaxation buffers), both optimizers, each component, the
+        batch streams' positions, the counters and partial-epoch sums, the
+        metrics so far, the guard's scale and rollbacks, and the global RNGs."""
+        return {
+            "model": self.model.state_dict(),
+            "w_opt": self.w_opt.state_dict(),
+            "a_opt": self.a_opt.state_dict(),
+            "components": {name: c.state_dict() for name, c in self.components.items()},
+            "train": self.train.state_dict(),
+            "val": self.val.state_dict(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "acc": dict(self.acc),
+            "metrics": json.dumps(self.metrics),
+            **self.guard.state_dict(),
+            **rng_state(),
+        }
+
+    def load_state_dict(self, state: State) -> None:
+        """Back to where :meth:`state_dict` found this search (ValueError when the
+        checkpoint holds other components than this search has)."""
+        self.model.load_state_dict(state["model"])
+        self.w_opt.load_state_dict(state["w_opt"])
+        self.a_opt.load_state_dict(state["a_opt"])
+        saved = state["components"]
+        if sorted(saved) != sorted(self.components):
+            raise ValueError(
+                f"it holds components {sorted(saved)}, this run {sorted(self.components)}"
+            )
+        for name, component in self.components.items():
+            component.load_state_dict(saved[name])
+        self.train.load_state_dict(state["train"])
+        self.val.load_state_dict(state["val"])
+        self.epoch, self.step, self.acc = state["epoch"], state["step"], dict(state["acc"])
+        self.metrics = json.loads(state["metrics"])
+        self.guard.load_state_dict(state)
+        set_rng_state(state)
 
     def resume(self) -> bool:
         """Continue from ``run_dir/checkpoint.pt`` if there is one; the run folder's
         histories are cut back to the checkpoint (they may hold lines written after it)."""
-        found = bool(self.run_dir) and load_checkpoint(self, self.run_dir)
+        found = bool(self.run_dir) and load_checkpoint(self.run_dir, self.load_state_dict)
         if self.run_dir and self.dist.is_main:
             tidy_run_dir(self.run_dir, self.epoch)
         return found

@@ -7,7 +7,6 @@ is scored on the test split.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -24,6 +23,7 @@ from dagnas.data import DataSplits
 from dagnas.errors import DagnasError
 from dagnas.io import append_jsonl, atomic_write_json
 from dagnas.search.batches import Batches
+from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,10 @@ class TrainResult:
     metrics: list[dict[str, Any]] = field(default_factory=list)
 
 
-@torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of ``model`` in eval mode."""
-    model.eval()
-    loss, correct = 0.0, 0
-    for xb, yb in zip(x.split(1024), y.split(1024), strict=True):
-        logits = model(xb)
-        loss += nn.functional.cross_entropy(logits, yb, reduction="sum").item()
-        correct += int((logits.argmax(1) == yb).sum())
-    model.train()
-    return loss / max(len(y), 1), correct / max(len(y), 1)
+    with eval_mode(model):
+        return evaluate_logits(model, x, y)
 
 
 def train_architecture(
@@ -82,7 +75,7 @@ def train_architecture(
     )
     metrics = []
     for epoch in range(cfg.epochs):
-        lr = cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * epoch / cfg.epochs))
+        lr = cosine_lr(cfg.lr, cfg.lr_min, epoch, cfg.epochs)
         for group in opt.param_groups:
             group["lr"] = lr
         total = 0.0

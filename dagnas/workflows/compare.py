@@ -10,7 +10,6 @@ finished search and resumes an interrupted one from its checkpoint.
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 from collections.abc import Callable
@@ -19,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagnas.errors import RunError
-from dagnas.io import append_jsonl, atomic_write, atomic_write_text
-from dagnas.search.loop import StepHook
+from dagnas.io import append_jsonl, atomic_write, atomic_write_text, read_jsonl
+from dagnas.search.callbacks import StepHook
 from dagnas.training.retrain import TrainConfig, train_architecture
 from dagnas.workflows.methods import Method, apply_method
 from dagnas.workflows.rundir import can_resume, is_finished, load_search_data, read_result
@@ -61,7 +59,7 @@ def run_compare(
 ) -> list[dict[str, Any]]:
     """Run every method × seed not yet in ``out/compare.jsonl``; return all rows."""
     out.mkdir(parents=True, exist_ok=True)
-    rows = read_rows(out / ROWS)
+    rows = read_jsonl(out / ROWS)
     done = {(r["method"], r["seed"]) for r in rows}
     first = spec.search.seed
     for method in methods:
@@ -122,22 +120,6 @@ def compare_one(
         "architecture_hash": summary["architecture_hash"],
         "run": str(run_dir.relative_to(out)),
     }
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a ``compare.jsonl``; a torn last line (a killed run) is dropped."""
-    if not path.exists():
-        return []
-    rows = []
-    lines = path.read_text().splitlines()
-    for i, line in enumerate(lines):
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i != len(lines) - 1:
-                raise RunError(f"{path}:{i + 1}: not a JSON line; fix or delete it") from None
-            log.warning("%s: dropping a torn last line", path)
-    return rows
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, tuple[float, float]]]:

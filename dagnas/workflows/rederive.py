@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import torch
 
 from dagnas.compile import ChildNet, Supernet
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.relax import Hypernet
-from dagnas.search.checkpoint import CHECKPOINT
+from dagnas.search.checkpoint import CHECKPOINT, load_checkpoint
 from dagnas.search.components import DERIVE_RULES
 from dagnas.search.derive import derive
 from dagnas.workflows.rundir import data_shape, load_run_spec, load_search_data
@@ -44,13 +43,8 @@ def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     """The run's spec, and its supernet with the weights and α of its last checkpoint."""
     spec = load_run_spec(run_dir)
     model = build_supernet(spec, *data_shape(spec))
-    path = run_dir / CHECKPOINT
-    if not path.exists():
+    if not load_checkpoint(run_dir, lambda state: model.load_state_dict(state["model"])):
         raise RunError(f"{run_dir} has no {CHECKPOINT} yet: let the search finish an epoch first")
-    try:
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
-    except Exception as e:  # a corrupt or foreign file: say which and why
-        raise RunError(f"{path}: cannot load the model state ({e})") from None
     return spec, model
 
 

@@ -30,9 +30,10 @@ from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.io import atomic_write_json
+from dagnas.search.callbacks import Callback, OnStep, RunRecorder, StepHook
 from dagnas.search.derive import derive
 from dagnas.search.distributed import current
-from dagnas.search.loop import Searcher, SearchResult, StepHook
+from dagnas.search.loop import Searcher, SearchResult
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
@@ -205,13 +206,15 @@ def run_search(
         write_config(run_dir, spec, data)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    searcher = Searcher(model, train, val, cfg, run_dir, on_step, should_stop=stop)
+    callbacks: list[Callback] = [RunRecorder(run_dir)] if run_dir is not None else []
+    callbacks += [OnStep(on_step)] if on_step else []
+    searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop)
     if resume and not searcher.resume():
         log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
     result = searcher.run()
-    weights = {k: v.cpu() for k, v in result.weights.items()}
+    mixing = {k: v.cpu() for k, v in result.mixing.items()}
     name = spec.name if run_dir is None else run_dir.name
-    arch = derive(model.current_graph(), weights, run=name, model=model, val=val)
+    arch = derive(model.current_graph(), mixing, run=name, model=model, val=val)
     where = {"device": str(device), "processes": here.world}
     summary = _summary(spec, result, model, arch, where, time.perf_counter() - started)
     if run_dir is not None and here.is_main:

@@ -14,6 +14,7 @@ import torch
 from dagnas.compile import compile_supernet
 from dagnas.errors import RunError
 from dagnas.samplers import DagConstraints, make_sampler
+from dagnas.search.callbacks import OnStep
 from dagnas.search.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint, tidy_run_dir
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
@@ -43,10 +44,10 @@ def searcher(graph, method: str, run_dir=None, stop=None) -> Searcher:
         {"epochs": 3, "batch_size": 8, "arch": {"lr": 0.05}, **METHODS[method]}
     )
     model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options)
-    s = Searcher(model, data(0), data(1), cfg, run_dir, should_stop=stop)
     sampler = make_sampler("uniform", DagConstraints(vertices=4), seed=3)
+    probe = OnStep(lambda info: sampler.sample(1))  # a component whose state moves each step
+    s = Searcher(model, data(0), data(1), cfg, run_dir, [probe], should_stop=stop)
     s.components["sampler"] = sampler
-    s.on_step = lambda info: sampler.sample(1)  # a component whose state moves each step
     return s
 
 
@@ -82,7 +83,7 @@ def test_checkpoint_loads_weights_only_and_refuses_other_components(tiny_dag_gra
     other = searcher(tiny_dag_graph, "prime_admm")
     del other.components["sampler"]
     with pytest.raises(RunError, match=r"cannot load the checkpoint.*components"):
-        load_checkpoint(other, tmp_path)
+        load_checkpoint(tmp_path, other.load_state_dict)
 
 
 def test_resume_cuts_the_histories_back_to_the_checkpoint(tmp_path):
@@ -98,8 +99,8 @@ def test_resume_cuts_the_histories_back_to_the_checkpoint(tmp_path):
 
 def test_a_corrupt_checkpoint_is_a_run_error(tiny_dag_graph, tmp_path):
     s = searcher(tiny_dag_graph, "darts", tmp_path)
-    save_checkpoint(s, tmp_path)
+    save_checkpoint(s.state_dict(), tmp_path)
     data = (tmp_path / CHECKPOINT).read_bytes()
     (tmp_path / CHECKPOINT).write_bytes(data[: len(data) // 2])
     with pytest.raises(RunError, match="cannot load the checkpoint"):
-        load_checkpoint(s, tmp_path)
+        load_checkpoint(tmp_path, s.load_state_dict)

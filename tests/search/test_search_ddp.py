@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from dagnas.cli import main
 from dagnas.compile import compile_supernet
+from dagnas.search.callbacks import OnStep
 from dagnas.search.distributed import Dist
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
@@ -37,9 +38,8 @@ def search(graph, hypergradient: str, on_step=None) -> tuple[Searcher, dict]:
         {"epochs": 2, "batch_size": 16, "hypergradient": hypergradient, "arch": {"lr": 0.05}}
     )
     model = compile_supernet(graph)
-    searcher = Searcher(model, data(), data(seed=1), cfg)
-    if on_step:
-        searcher.on_step = lambda info: on_step(model)
+    probes = [OnStep(lambda info: on_step(model))] if on_step else []
+    searcher = Searcher(model, data(), data(seed=1), cfg, callbacks=probes)
     searcher.run()
     return searcher, {k: v.detach().clone() for k, v in model.relaxation.alpha.items()}
 

@@ -8,6 +8,7 @@ import torch
 
 from dagnas.compile import compile_supernet
 from dagnas.data import load_dataset
+from dagnas.search.callbacks import RunRecorder
 from dagnas.search.loop import Searcher
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
@@ -26,7 +27,7 @@ def make(tmp_path):
     torch.manual_seed(0)
     model = compile_supernet(lower(spec, data.input_shape, data.num_classes))
     train, val = ([t[:256] for t in split.tensors] for split in (data.train, data.val))
-    return Searcher(model, train, val, spec.search, tmp_path)
+    return Searcher(model, train, val, spec.search, tmp_path, [RunRecorder(tmp_path)])
 
 
 def test_blocks_are_resampled_between_epochs_and_logged(tmp_path):

@@ -85,8 +85,8 @@ def test_nan_loss_rolls_back_and_reruns_at_half_the_learning_rates(
     lrs = {"weights": {"lr": 0.0125, "lr_min": 0.0005}, "arch": {"lr": 1.5e-4}}
     halved = search(tiny_dag_graph, **lrs)
     assert [m["lr"] for m in guarded.metrics] == pytest.approx([m["lr"] for m in halved.metrics])
-    for key, w in halved.weights.items():
-        torch.testing.assert_close(guarded.weights[key], w, rtol=1e-5, atol=1e-7)
+    for key, w in halved.mixing.items():
+        torch.testing.assert_close(guarded.mixing[key], w, rtol=1e-5, atol=1e-7)
     assert guarded.steps == halved.steps == 8
 
 
