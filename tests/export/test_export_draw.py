@@ -26,9 +26,9 @@ from dagnas.export.dot import MAX_WIDTH, MIN_WIDTH, picture, to_dot
 from dagnas.export.draw import figure
 from dagnas.ops import OPS
 from dagnas.search.derive import Argmax
+from dagnas.spaces import builtin_spaces
 from dagnas.spec import load_space
 from dagnas.spec.lower import lower
-from dagnas.workflows.search import builtin_spaces
 from tests.export.archs import DARTS_EDGES, chain_block, darts_cell
 
 pytest.importorskip("matplotlib.backends.backend_agg")  # optional dependency

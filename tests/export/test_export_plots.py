@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from dagnas.cli import main
 from dagnas.errors import DagnasError
 from dagnas.export.plots import alpha_figure, curves_figure, plot_alpha, plot_curves, read_records
-from dagnas.workflows.search import builtin_spaces
+from dagnas.spaces import builtin_spaces
 
 pytest.importorskip("matplotlib.backends.backend_agg")  # optional dependency
 
