@@ -34,6 +34,7 @@ from dagnas.analysis.metrics import architecture_table, metric_names
 from dagnas.errors import DagnasError
 from dagnas.export import to_pyg
 from dagnas.graph import active_subgraph, from_json_dict
+from dagnas.io import atomic_write
 
 if TYPE_CHECKING:
     from torch_geometric.data import Batch, Data
@@ -114,8 +115,6 @@ class Predictor:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the model, vocabulary, scale and fit summary to ``path`` (torch.save)."""
-        from dagnas.io import atomic_write
-
         state = {
             "state_dict": self.model.state_dict(),
             "op_vocab": self.op_vocab,

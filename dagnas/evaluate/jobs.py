@@ -31,6 +31,7 @@ from typing import Any
 import networkx as nx
 import torch
 
+from dagnas.analysis.predict import load_predictor
 from dagnas.analysis.store import EvalKey, EvalStore, Evaluation, budget_json, worker_id
 from dagnas.compile import ChildNet
 from dagnas.data import DataSplits, load_dataset
@@ -198,8 +199,6 @@ def candidates(graph: nx.DiGraph, plan: EvalPlan) -> list[nx.DiGraph]:
     ``pool × sample`` drawn when ``rank_with`` names a fitted predictor."""
     if plan.rank_with is None:
         return sample_architectures(graph, plan.sample, plan.sample_seed)
-    from dagnas.analysis.predict import load_predictor
-
     predictor = load_predictor(plan.rank_with)
     drawn = sample_architectures(graph, plan.pool * plan.sample, plan.sample_seed)
     scores = predictor.predict(drawn)

@@ -21,7 +21,10 @@ from torch import nn
 from dagnas.compile import ChildNet
 from dagnas.data import DataSplits
 from dagnas.errors import DagnasError
+from dagnas.graph import canonical_hash
 from dagnas.io import append_jsonl, atomic_write_json
+from dagnas.measure.flops import count_flops
+from dagnas.measure.params import graph_params
 from dagnas.search.batches import Batches
 
 
@@ -140,10 +143,6 @@ def retrain(
     """Train ``arch`` from scratch into folder ``out``: ``metrics.jsonl`` (one line per
     epoch, rewritten) and ``result.json`` (returned): accuracy, parameters counted on
     the module and from the graph, FLOPs (MACs), wall time and the settings."""
-    from dagnas.graph import canonical_hash
-    from dagnas.measure.flops import count_flops
-    from dagnas.measure.params import graph_params
-
     check_compatible(arch, data)
     out.mkdir(parents=True, exist_ok=True)
     metrics = out / "metrics.jsonl"

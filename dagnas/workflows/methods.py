@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from dagnas.errors import DagnasError
 from dagnas.registry import Registry, did_you_mean
+from dagnas.relax import RELAXATIONS
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,6 @@ def register_method(method: Method) -> Method:
 def _darts_like(relaxation: str) -> dict[str, Any]:
     """DARTS's loop around ``relaxation``: Adam, unless the relaxation asks for
     other arch settings (sparse_simplex: SGD, its proximal step)."""
-    from dagnas.relax import RELAXATIONS
-
     return {
         "relaxation": {"name": relaxation},
         "schedule": {"name": "alternate", "every": 1},
@@ -87,15 +86,11 @@ register_method(
 
 def known_methods() -> list[str]:
     """Preset names and relaxation names, sorted."""
-    from dagnas.relax import RELAXATIONS
-
     return sorted(set(METHODS.names()) | set(RELAXATIONS.names()))
 
 
 def resolve_method(name: str) -> Method:
     """The preset ``name``, or relaxation ``name`` with DARTS's other defaults."""
-    from dagnas.relax import RELAXATIONS
-
     name = name.strip()
     if name in METHODS:
         return METHODS.get(name)
