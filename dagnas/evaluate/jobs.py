@@ -38,7 +38,7 @@ from dagnas.data import DataSplits, load_dataset
 from dagnas.errors import DagnasError, RunError
 from dagnas.evaluate.candidates import sample_architectures
 from dagnas.graph import canonical_hash, from_json_dict, to_json_dict
-from dagnas.measure.flops import count_flops
+from dagnas.measure.flops import count_macs
 from dagnas.spec.lower import lower
 from dagnas.training.retrain import TrainConfig, train_architecture
 
@@ -81,7 +81,7 @@ def run_job(job: Job) -> Evaluation:
     data = job.data.load()
     arch = from_json_dict(job.graph)
     result = train_architecture(arch, data, job.train)
-    flops = count_flops(ChildNet(arch), data.input_shape)
+    flops = count_macs(ChildNet(arch), data.input_shape)
     return Evaluation(
         key=job.key,
         epochs=job.train.epochs,

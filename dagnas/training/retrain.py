@@ -23,7 +23,7 @@ from dagnas.data import DataSplits
 from dagnas.errors import DagnasError
 from dagnas.graph import canonical_hash
 from dagnas.io import append_jsonl, atomic_write_json
-from dagnas.measure.flops import count_flops
+from dagnas.measure.flops import count_macs
 from dagnas.measure.params import graph_params
 from dagnas.search.batches import Batches
 
@@ -153,7 +153,7 @@ def retrain(
         "test_loss": result.test_loss,
         "params": result.params,
         "graph_params": graph_params(arch),
-        "flops": count_flops(ChildNet(arch), data.input_shape),
+        "flops": count_macs(ChildNet(arch), data.input_shape),
         "wall_time": result.wall_time,
         "data": data.name,
         "hash": canonical_hash(arch),
