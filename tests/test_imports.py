@@ -109,6 +109,15 @@ def test_no_function_level_import_of_dagnas_outside_the_cli():
     assert local_imports() == []
 
 
+def test_analysis_only_reads_the_store():
+    """Nothing analysis/ imports, even indirectly, trains: no training, evaluation or search."""
+    g = import_graph()
+    trainers = ("dagnas.training", "dagnas.evaluate", "dagnas.search.loop", "dagnas.workflows")
+    for name in (m for m in MODULES if m.startswith("dagnas.analysis")):
+        reached = nx.descendants(g, name)
+        assert not [m for m in reached if m.startswith(trainers)], name
+
+
 def test_the_checks_see_cycles_and_local_imports(tmp_path):
     """The helpers find what they look for (on a toy module set)."""
     tree = ast.parse("import dagnas.graph\nif TYPE_CHECKING:\n    import dagnas.io\n")
