@@ -27,14 +27,14 @@ import torch
 from dagnas.errors import DagnasError, RunError
 from dagnas.registry import Registry
 
+Task = Callable[[Any], Any]
+OnResult = Callable[[Any], None]
 #: ``backend(fn, items, workers, on_result, address)``
-Backend = Callable[
-    [Callable[[Any], Any], Sequence[Any], int, Callable[[Any], None], str | None], None
-]
+Backend = Callable[[Task, Sequence[Any], int, OnResult, str | None], None]
 BACKENDS: Registry[Backend] = Registry("backend")
 
 
-def on_one_thread(fn: Callable[[Any], Any], item: Any) -> Any:
+def on_one_thread(fn: Task, item: Any) -> Any:
     """``fn(item)`` on one torch thread (in a worker among others on the same cores)."""
     torch.set_num_threads(1)
     return fn(item)
@@ -42,11 +42,7 @@ def on_one_thread(fn: Callable[[Any], Any], item: Any) -> Any:
 
 @BACKENDS.register("local")
 def run_local(
-    fn: Callable[[Any], Any],
-    items: Sequence[Any],
-    workers: int,
-    on_result: Callable[[Any], None],
-    address: str | None = None,
+    fn: Task, items: Sequence[Any], workers: int, on_result: OnResult, address: str | None
 ) -> None:
     """Run ``fn`` on ``items`` here (``workers`` ≤ 1) or in ``workers`` spawned processes."""
     if address is not None:
@@ -69,11 +65,7 @@ def run_local(
 
 @BACKENDS.register("ray")
 def run_ray(
-    fn: Callable[[Any], Any],
-    items: Sequence[Any],
-    workers: int,
-    on_result: Callable[[Any], None],
-    address: str | None = None,
+    fn: Task, items: Sequence[Any], workers: int, on_result: OnResult, address: str | None
 ) -> None:
     """Run ``fn`` on ``items`` as Ray tasks (one CPU each) on ``address`` or a local instance."""
     try:

@@ -13,13 +13,12 @@ import re
 from typing import Any, Literal
 
 import networkx as nx
-import numpy as np
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from dagnas.compile.dag import DagNetwork
 from dagnas.errors import SpecIssue
-from dagnas.kinds.base import DeriveRule, SpaceKind, register_kind
-from dagnas.kinds.edges import EDGE_RULES, draw_ops
+from dagnas.kinds.base import DeriveRule, register_kind
+from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import edge_params, linear_params
 from dagnas.ops import OPS
 from dagnas.registry import Component, Strict, did_you_mean
@@ -84,7 +83,19 @@ def check_dag(spec: DagSpec) -> None:
         )
     if "input" not in roles:
         raise SpecIssue(("nodes",), "need at least one node with role: input")
+    g = _edge_graph(spec, index)
+    try:
+        cycle = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
+        raise SpecIssue(("edges", g.edges[cycle[0]]["i"]), f"the edges form a cycle: {path}")
+    _check_reach(spec, index, g)
 
+
+def _edge_graph(spec: DagSpec, index: dict[str, int]) -> nx.DiGraph:
+    """The edges as a graph over node names (edge attribute ``i``: the edge's position)."""
     g = nx.DiGraph()
     g.add_nodes_from(index)
     domains: set[str] = set()
@@ -110,15 +121,11 @@ def check_dag(spec: DagSpec) -> None:
         domains |= {OPS.get(op).domain for op in e.ops} - {"any"}
     if len(domains) > 1:
         raise SpecIssue(("edges",), "a dag mixes image ops and vector ops; use one kind")
+    return g
 
-    try:
-        cycle = nx.find_cycle(g)
-    except nx.NetworkXNoCycle:
-        cycle = None
-    if cycle:
-        path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
-        raise SpecIssue(("edges", g.edges[cycle[0]]["i"]), f"the edges form a cycle: {path}")
 
+def _check_reach(spec: DagSpec, index: dict[str, int], g: nx.DiGraph) -> None:
+    """Every node is reached from an input and reaches the output."""
     inputs = [n.name for n in spec.nodes if n.role == "input"]
     output = next(n.name for n in spec.nodes if n.role == "output")
     reached = set(inputs).union(*(nx.descendants(g, s) for s in inputs))
@@ -134,50 +141,6 @@ def check_dag(spec: DagSpec) -> None:
                 ("nodes", i),
                 f"node '{name}' does not reach the output node '{output}'; add an edge out of it",
             )
-
-
-def lower_dag(spec: DagSpec, g: nx.DiGraph) -> None:
-    """The nodes (with their widths) and edges of the DAG into ``g``."""
-    shape = g.graph["input_shape"]
-    domain = next(
-        (OPS.get(op).domain for e in spec.edges for op in e.ops if OPS.get(op).domain != "any"),
-        "vector",
-    )
-    if domain == "image" and len(shape) != 3:
-        raise issue_at(
-            spec, ("edges",), f"image ops need image data (C, H, W); the data has shape {shape}"
-        )
-    in_width = shape[0] if domain == "image" else math.prod(shape)
-    g.graph["macro"] = {"domain": domain}
-    g.graph["cells"] = ["dag"]
-    index = {n.name: i for i, n in enumerate(spec.nodes)}
-    structure = nx.DiGraph([(e.source, e.target) for e in spec.edges])
-    structure.add_nodes_from(index)
-    widths: dict[str, int] = {}
-    for name in nx.lexicographical_topological_sort(structure, key=index.get):
-        node = spec.nodes[index[name]]
-        widths[name] = _node_width(spec, node, in_width, g.graph["num_classes"], structure, widths)
-        g.add_node(
-            f"dag:{name}",
-            role=node.role,
-            cell="dag",
-            index=index[name],
-            width=widths[name],
-            aggregate=node.aggregate,
-        )
-    for k, e in enumerate(spec.edges):
-        for m, op in enumerate(e.ops):
-            if OPS.get(op).same_width and widths[e.source] != widths[e.target]:
-                raise issue_at(
-                    spec,
-                    ("edges", k, "ops", m),
-                    f"op '{op}' keeps the width, but node '{e.source}' has width"
-                    f" {widths[e.source]} and node '{e.target}' has width {widths[e.target]};"
-                    " give both nodes the same width or use a width-changing op",
-                )
-        g.add_edge(
-            f"dag:{e.source}", f"dag:{e.target}", ops=list(e.ops), key=f"dag:{e.source}->{e.target}"
-        )
 
 
 def _node_width(
@@ -210,27 +173,64 @@ def _node_width(
     )
 
 
-def dag_params(arch: nx.DiGraph) -> int:
-    """Edge ops plus a linear head when the output width is not the class count."""
-    out = next(n for n, r in arch.nodes(data="role") if r == "output")
-    w_out, classes = arch.nodes[out]["width"], arch.graph["num_classes"]
-    return edge_params(arch) + (linear_params(w_out, classes, 1) if w_out != classes else 0)
-
-
 @register_kind
-class Dag(SpaceKind):
-    """A user's DAG: its spec, lowering, network, parameter formula and drawer."""
+class Dag(EdgeOpKind):
+    """A user's DAG: its spec, lowering, network and parameter formula."""
 
     name = "dag"
     spec = DagSpec
     body = DagNetwork
-    derive_rules = EDGE_RULES
 
     def lower(self, spec: DagSpec, g: nx.DiGraph) -> None:
-        lower_dag(spec, g)
+        """The nodes (with their widths) and edges of the DAG into ``g``."""
+        shape = g.graph["input_shape"]
+        domain = next(
+            (OPS.get(op).domain for e in spec.edges for op in e.ops if OPS.get(op).domain != "any"),
+            "vector",
+        )
+        if domain == "image" and len(shape) != 3:
+            raise issue_at(
+                spec, ("edges",), f"image ops need image data (C, H, W); the data has shape {shape}"
+            )
+        in_width = shape[0] if domain == "image" else math.prod(shape)
+        g.graph["macro"] = {"domain": domain}
+        g.graph["cells"] = ["dag"]
+        index = {n.name: i for i, n in enumerate(spec.nodes)}
+        structure = nx.DiGraph([(e.source, e.target) for e in spec.edges])
+        structure.add_nodes_from(index)
+        widths: dict[str, int] = {}
+        for name in nx.lexicographical_topological_sort(structure, key=index.get):
+            node = spec.nodes[index[name]]
+            widths[name] = _node_width(
+                spec, node, in_width, g.graph["num_classes"], structure, widths
+            )
+            g.add_node(
+                f"dag:{name}",
+                role=node.role,
+                cell="dag",
+                index=index[name],
+                width=widths[name],
+                aggregate=node.aggregate,
+            )
+        for k, e in enumerate(spec.edges):
+            for m, op in enumerate(e.ops):
+                if OPS.get(op).same_width and widths[e.source] != widths[e.target]:
+                    raise issue_at(
+                        spec,
+                        ("edges", k, "ops", m),
+                        f"op '{op}' keeps the width, but node '{e.source}' has width"
+                        f" {widths[e.source]} and node '{e.target}' has width {widths[e.target]};"
+                        " give both nodes the same width or use a width-changing op",
+                    )
+            g.add_edge(
+                f"dag:{e.source}",
+                f"dag:{e.target}",
+                ops=list(e.ops),
+                key=f"dag:{e.source}->{e.target}",
+            )
 
     def params(self, arch: nx.DiGraph) -> int:
-        return dag_params(arch)
-
-    def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
-        return draw_ops(graph, n, rng)
+        """Edge ops plus a linear head when the output width is not the class count."""
+        out = next(n for n, r in arch.nodes(data="role") if r == "output")
+        w_out, classes = arch.nodes[out]["width"], arch.graph["num_classes"]
+        return edge_params(arch) + (linear_params(w_out, classes, 1) if w_out != classes else 0)

@@ -14,14 +14,13 @@ import re
 from typing import Literal
 
 import networkx as nx
-import numpy as np
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
 from dagnas.compile.darts import DartsNetwork
 from dagnas.compile.edge import edge_ops
 from dagnas.errors import SpecIssue
-from dagnas.kinds.base import DeriveRule, SpaceKind, register_kind
-from dagnas.kinds.edges import EDGE_RULES, draw_ops
+from dagnas.kinds.base import DeriveRule, register_kind
+from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import bn_params, conv_bn_params, linear_params, op_params
 from dagnas.ops import OPS
 from dagnas.registry import Component
@@ -92,54 +91,6 @@ def darts_reductions(spec: DartsCellSpec) -> list[int]:
     return sorted({n // 3, 2 * n // 3}) if n >= 3 else []
 
 
-def lower_darts(spec: DartsCellSpec, g: nx.DiGraph) -> None:
-    """The cells (``normal``, and ``reduce`` when reductions are cells) into ``g``."""
-    if len(g.graph["input_shape"]) != 3:
-        raise issue_at(
-            spec,
-            ("kind",),
-            f"a darts_cell space needs images (C, H, W); the data has shape"
-            f" {g.graph['input_shape']}",
-        )
-    reductions = darts_reductions(spec)
-    g.graph["macro"] = {
-        "channels": spec.channels,
-        "layers": spec.layers,
-        "reductions": reductions,
-        "reduction_type": spec.reduction_type,
-        "stem_multiplier": spec.stem_multiplier,
-        "input_nodes": spec.input_nodes,
-        "nodes": spec.nodes,
-        "output": spec.output,
-        "preprocess": spec.preprocess,
-        "final_activation": spec.final_activation,
-        "node_norm": spec.node_norm,
-    }
-    cells = {"normal": spec.ops}
-    if reductions and spec.reduction_type == "cell":
-        cells["reduce"] = spec.reduction_ops or spec.ops
-    allowed = {tuple(int(p) for p in e.split("->")) for e in spec.edges} if spec.edges else None
-    n_in, n_all = spec.input_nodes, spec.input_nodes + spec.nodes
-    for cell, ops in cells.items():
-        for i in range(n_all):
-            g.add_node(f"{cell}:{i}", role="input" if i < n_in else "hidden", cell=cell, index=i)
-        out = f"{cell}:out"
-        g.add_node(out, role="output", cell=cell, index=n_all)
-        for j in range(n_in, n_all):
-            for i in range(j):
-                if allowed is None or (i, j) in allowed:
-                    g.add_edge(f"{cell}:{i}", f"{cell}:{j}", ops=list(ops), key=f"{cell}:{i}->{j}")
-        fed = range(n_in, n_all) if spec.output == "concat" else [n_all - 1]
-        for j in fed:
-            g.add_edge(
-                f"{cell}:{j}",
-                out,
-                op="concat" if spec.output == "concat" else "output",
-                searched=False,
-            )
-    g.graph["cells"] = list(cells)
-
-
 def _preprocess_params(c_in: int, c: int, reduce: bool, always: bool) -> int:
     """A cell's input preprocessing: FactorizedReduce, 1×1 ReLUConvBN or nothing."""
     return c_in * c + bn_params(c) if reduce or always or c_in != c else 0
@@ -160,43 +111,84 @@ def _cell_params(
     return total, c * len(list(arch.predecessors(f"{cell}:out")))
 
 
-def darts_params(arch: nx.DiGraph) -> int:
-    """Stem, stacked cells (or NAS-Bench-201 residual blocks) and the head."""
-    m = arch.graph["macro"]
-    c = m["channels"]
-    c_stem = c * m["stem_multiplier"]
-    total = arch.graph["input_shape"][0] * c_stem * 9 + bn_params(c_stem)
-    c_pp, c_p, reduction_prev = c_stem, c_stem, False
-    for i in range(m["layers"]):
-        reduction = i in m["reductions"]
-        c = 2 * c if reduction else c
-        if reduction and m["reduction_type"] == "resblock":
-            # 3×3 stride-2 conv, 3×3 conv, and an avg-pooled 1×1 shortcut conv
-            layer, out = conv_bn_params(3)(c_p, c, 2) + conv_bn_params(3)(c, c, 1) + c_p * c, c
-        else:
-            cell = "reduce" if reduction else "normal"
-            inputs = [(c_pp, reduction_prev), (c_p, False)][-m["input_nodes"] :]
-            layer, out = _cell_params(arch, cell, inputs, c, reduction)
-        total += layer
-        c_pp, c_p, reduction_prev = c_p, out, reduction
-    final = bn_params(c_p) if m["final_activation"] else 0
-    return total + final + linear_params(c_p, arch.graph["num_classes"], 1)
-
-
 @register_kind
-class DartsCell(SpaceKind):
-    """DARTS cells: its spec, lowering, network, parameter formula and drawer."""
+class DartsCell(EdgeOpKind):
+    """DARTS cells: the spec, lowering, network and parameter formula; ops drawn
+    and derived as on any edge-op space."""
 
     name = "darts_cell"
     spec = DartsCellSpec
     body = DartsNetwork
-    derive_rules = EDGE_RULES
 
     def lower(self, spec: DartsCellSpec, g: nx.DiGraph) -> None:
-        lower_darts(spec, g)
+        """The cells (``normal``, and ``reduce`` when reductions are cells) into ``g``."""
+        if len(g.graph["input_shape"]) != 3:
+            raise issue_at(
+                spec,
+                ("kind",),
+                f"a darts_cell space needs images (C, H, W); the data has shape"
+                f" {g.graph['input_shape']}",
+            )
+        reductions = darts_reductions(spec)
+        g.graph["macro"] = {
+            "channels": spec.channels,
+            "layers": spec.layers,
+            "reductions": reductions,
+            "reduction_type": spec.reduction_type,
+            "stem_multiplier": spec.stem_multiplier,
+            "input_nodes": spec.input_nodes,
+            "nodes": spec.nodes,
+            "output": spec.output,
+            "preprocess": spec.preprocess,
+            "final_activation": spec.final_activation,
+            "node_norm": spec.node_norm,
+        }
+        cells = {"normal": spec.ops}
+        if reductions and spec.reduction_type == "cell":
+            cells["reduce"] = spec.reduction_ops or spec.ops
+        allowed = {tuple(int(p) for p in e.split("->")) for e in spec.edges} if spec.edges else None
+        n_in, n_all = spec.input_nodes, spec.input_nodes + spec.nodes
+        for cell, ops in cells.items():
+            for i in range(n_all):
+                g.add_node(
+                    f"{cell}:{i}", role="input" if i < n_in else "hidden", cell=cell, index=i
+                )
+            out = f"{cell}:out"
+            g.add_node(out, role="output", cell=cell, index=n_all)
+            for j in range(n_in, n_all):
+                for i in range(j):
+                    if allowed is None or (i, j) in allowed:
+                        g.add_edge(
+                            f"{cell}:{i}", f"{cell}:{j}", ops=list(ops), key=f"{cell}:{i}->{j}"
+                        )
+            fed = range(n_in, n_all) if spec.output == "concat" else [n_all - 1]
+            for j in fed:
+                g.add_edge(
+                    f"{cell}:{j}",
+                    out,
+                    op="concat" if spec.output == "concat" else "output",
+                    searched=False,
+                )
+        g.graph["cells"] = list(cells)
 
     def params(self, arch: nx.DiGraph) -> int:
-        return darts_params(arch)
-
-    def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
-        return draw_ops(graph, n, rng)
+        """Stem, stacked cells (or NAS-Bench-201 residual blocks) and the head."""
+        m = arch.graph["macro"]
+        c = m["channels"]
+        c_stem = c * m["stem_multiplier"]
+        total = arch.graph["input_shape"][0] * c_stem * 9 + bn_params(c_stem)
+        c_pp, c_p, reduction_prev = c_stem, c_stem, False
+        for i in range(m["layers"]):
+            reduction = i in m["reductions"]
+            c = 2 * c if reduction else c
+            if reduction and m["reduction_type"] == "resblock":
+                # 3×3 stride-2 conv, 3×3 conv, and an avg-pooled 1×1 shortcut conv
+                layer, out = conv_bn_params(3)(c_p, c, 2) + conv_bn_params(3)(c, c, 1) + c_p * c, c
+            else:
+                cell = "reduce" if reduction else "normal"
+                inputs = [(c_pp, reduction_prev), (c_p, False)][-m["input_nodes"] :]
+                layer, out = _cell_params(arch, cell, inputs, c, reduction)
+            total += layer
+            c_pp, c_p, reduction_prev = c_p, out, reduction
+        final = bn_params(c_p) if m["final_activation"] else 0
+        return total + final + linear_params(c_p, arch.graph["num_classes"], 1)

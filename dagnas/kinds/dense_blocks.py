@@ -132,58 +132,6 @@ def check_dense(spec: DenseBlocksSpec) -> None:
         )
 
 
-def lower_dense(spec: DenseBlocksSpec, g: nx.DiGraph) -> None:
-    """Each stage ``s<n>`` as a cell of vertices with one shared edge per allowed
-    pair; the blocks are the choices (graph attributes ``choices``, ``groups``)."""
-    stages: list[dict[str, Any]] = []
-    in_width = math.prod(g.graph["input_shape"])  # images are flattened
-    for n, stage in enumerate(spec.stages):
-        name, nv, op = f"s{n}", stage.vertices, dense_op(stage.activation)
-        constraints = stage_constraints(stage)
-        for v in range(nv):
-            g.add_node(
-                f"{name}:v{v}",
-                role="input" if v == 0 else ("output" if v == nv - 1 else "hidden"),
-                cell=name,
-                index=v,
-                width=in_width if v == 0 else stage.width,
-                aggregate=stage.aggregate,
-            )
-        for i, j in constraints.allowed_edges():
-            g.add_edge(f"{name}:v{i}", f"{name}:v{j}", op=op, shared=True)
-        stages.append(
-            {
-                "name": name,
-                "blocks": stage.blocks,
-                "vertices": nv,
-                "in_width": in_width,
-                "width": stage.width,
-                "aggregate": stage.aggregate,
-                "activation": stage.activation,
-                "op": op,
-                "constraints": constraints.to_dict(),
-            }
-        )
-        in_width = stage.width
-    g.graph["macro"] = {
-        "stages": stages,
-        "sampler": {"name": spec.sampler.name, **spec.sampler.options},
-        "resample": spec.resample.model_dump(),
-        "seed": spec.search.seed,
-    }
-    g.graph["cells"] = [st["name"] for st in stages]
-    g.graph["choices"] = {
-        f"{st['name']}:blocks": [f"b{b}" for b in range(st["blocks"])] for st in stages
-    }
-    g.graph["groups"] = {st["name"]: [f"{st['name']}:blocks"] for st in stages}
-
-
-def dense_params(arch: nx.DiGraph) -> int:
-    """One linear per block edge (in the stage's vertex widths) and the linear head."""
-    width = arch.graph["macro"]["stages"][-1]["width"]
-    return edge_params(arch) + linear_params(width, arch.graph["num_classes"], 1)
-
-
 def draw_blocks(graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
     """``n`` candidates whose stage blocks are distinct uniform draws per stage."""
     seed = int(rng.integers(2**31))
@@ -213,10 +161,54 @@ class DenseBlocks(SpaceKind):
     derive_rules = frozenset({"best_block"})
 
     def lower(self, spec: DenseBlocksSpec, g: nx.DiGraph) -> None:
-        lower_dense(spec, g)
+        """Each stage ``s<n>`` as a cell of vertices with one shared edge per allowed
+        pair; the blocks are the choices (graph attributes ``choices``, ``groups``)."""
+        stages: list[dict[str, Any]] = []
+        in_width = math.prod(g.graph["input_shape"])  # images are flattened
+        for n, stage in enumerate(spec.stages):
+            name, nv, op = f"s{n}", stage.vertices, dense_op(stage.activation)
+            constraints = stage_constraints(stage)
+            for v in range(nv):
+                g.add_node(
+                    f"{name}:v{v}",
+                    role="input" if v == 0 else ("output" if v == nv - 1 else "hidden"),
+                    cell=name,
+                    index=v,
+                    width=in_width if v == 0 else stage.width,
+                    aggregate=stage.aggregate,
+                )
+            for i, j in constraints.allowed_edges():
+                g.add_edge(f"{name}:v{i}", f"{name}:v{j}", op=op, shared=True)
+            stages.append(
+                {
+                    "name": name,
+                    "blocks": stage.blocks,
+                    "vertices": nv,
+                    "in_width": in_width,
+                    "width": stage.width,
+                    "aggregate": stage.aggregate,
+                    "activation": stage.activation,
+                    "op": op,
+                    "constraints": constraints.to_dict(),
+                }
+            )
+            in_width = stage.width
+        g.graph["macro"] = {
+            "stages": stages,
+            "sampler": {"name": spec.sampler.name, **spec.sampler.options},
+            "resample": spec.resample.model_dump(),
+            "seed": spec.search.seed,
+        }
+        g.graph["cells"] = [st["name"] for st in stages]
+        g.graph["choices"] = {
+            f"{st['name']}:blocks": [f"b{b}" for b in range(st["blocks"])] for st in stages
+        }
+        g.graph["groups"] = {st["name"]: [f"{st['name']}:blocks"] for st in stages}
 
     def params(self, arch: nx.DiGraph) -> int:
-        return dense_params(arch)
+        """One linear per block edge (in the stage's vertex widths) and the linear head."""
+        width = arch.graph["macro"]["stages"][-1]["width"]
+        return edge_params(arch) + linear_params(width, arch.graph["num_classes"], 1)
 
     def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
         return draw_blocks(graph, n, rng)

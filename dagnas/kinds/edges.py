@@ -1,4 +1,5 @@
-"""What kinds whose choices are edge ops share: their derivation rules and drawer."""
+"""What kinds whose choices are edge ops share: their derivation rules and drawer
+(:class:`EdgeOpKind`, the base of `darts_cell` and `dag`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import networkx as nx
 import numpy as np
 import torch
 
+from dagnas.kinds.base import SpaceKind
 from dagnas.search import DERIVE_RULES
 from dagnas.search.derive import Argmax, derive
 
@@ -40,3 +42,12 @@ def draw_ops(graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiG
         log.info("derivation rule %r needs a supernet; sampling with argmax", rule["name"])
         return [Argmax()(graph, _random_one_hot(graph, rng)) for _ in range(n)]
     return [derive(graph, _random_one_hot(graph, rng)) for _ in range(n)]
+
+
+class EdgeOpKind(SpaceKind):
+    """A kind whose searched edges choose ops: the edge-op rules, :func:`draw_ops`."""
+
+    derive_rules = EDGE_RULES
+
+    def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
+        return draw_ops(graph, n, rng)
