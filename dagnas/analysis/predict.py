@@ -54,7 +54,7 @@ class PredictorConfig:
 
 
 def graph_data(arch: nx.DiGraph, op_vocab: Sequence[str]) -> Data:
-    """``to_pyg`` of the active subgraph (no "none"/"zero" edges, no dead nodes),
+    """``to_pyg`` of the active subgraph (no zero-op edges, no dead nodes),
     each edge also reversed; edge features get a direction flag (0 forward, 1 back)."""
     d = to_pyg(active_subgraph(arch), list(op_vocab))
     flag = torch.zeros(d.edge_attr.shape[0], 1)

@@ -8,7 +8,8 @@ child network; ``forward(x, mixing)``), its parameter formula, its candidate
 drawer and the derivation rules that apply to it. Register one with the
 :func:`register_kind` decorator on a :class:`SpaceKind` subclass; the spec
 loader, ``lower``, the compiler, ``graph_params`` and the candidate sampler
-find it by name.
+find it by name. Importing any module of :mod:`dagnas.kinds` registers the
+built-in kinds (the package imports them).
 """
 
 from __future__ import annotations
