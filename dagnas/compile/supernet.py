@@ -8,18 +8,10 @@ import networkx as nx
 import torch
 from torch import nn
 
-from dagnas.compile.blocks import DenseBlocksNetwork
 from dagnas.compile.body import Body, History
-from dagnas.compile.dag import DagNetwork
-from dagnas.compile.darts import DartsNetwork
 from dagnas.compile.edge import ops_by_choice
+from dagnas.kinds.base import kind_of
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
-
-BODIES: dict[str, type[nn.Module]] = {
-    "darts_cell": DartsNetwork,
-    "dag": DagNetwork,
-    "dense_blocks": DenseBlocksNetwork,
-}
 
 
 def choices_of(g: nx.DiGraph) -> dict[str, list[str]]:
@@ -87,7 +79,7 @@ class Supernet(nn.Module):
 
 def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any) -> Supernet:
     """Build the supernet of SearchGraph ``g`` with the named relaxation."""
-    body = BODIES[g.graph["kind"]](g, search=True)
+    body = kind_of(g).body(g, search=True)
     relax = RELAXATIONS.get(relaxation)(choices_of(g), groups_of(g), **options)
     relax.bind(ops_by_choice(body))
     return Supernet(g, body, relax)
@@ -99,7 +91,7 @@ class ChildNet(nn.Module):
 
     def __init__(self, arch: nx.DiGraph):
         super().__init__()
-        self.body = BODIES[arch.graph["kind"]](arch, search=False)
+        self.body = kind_of(arch).body(arch, search=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x, None)

@@ -11,8 +11,8 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_
 from torch import nn
 
 from dagnas.errors import DagnasError
+from dagnas.registry import Strict
 from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation
-from dagnas.spec.components import Strict
 
 
 def op_costs(ops: OpModules, kind: str) -> dict[str, list[float]]:

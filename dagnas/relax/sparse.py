@@ -8,9 +8,9 @@ import torch
 from pydantic import Field
 
 from dagnas.ops import OPS
+from dagnas.registry import Strict
 from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, alpha_dict
 from dagnas.relax.projection import project_capped_simplex, project_simplex
-from dagnas.spec.components import Strict
 
 
 @RELAXATIONS.register("sparse_simplex")

@@ -3,8 +3,8 @@
 - schedules decide, per minibatch, whether to take an architecture step;
 - regularizers add terms to the architecture loss;
 - hypergradients compute ∂L_val/∂α (first or second order);
-- derivation rules turn mixing weights into an Architecture (a rule's
-  optional class attribute ``kinds`` names the space kinds it applies to);
+- derivation rules turn mixing weights into an Architecture (the space
+  kinds say which rules apply to them: ``SpaceKind.derive_rules``);
 - samplers (:mod:`dagnas.samplers`) draw the DAGs of dense-block spaces.
 """
 
@@ -15,8 +15,7 @@ from typing import Any, ClassVar
 import torch
 from pydantic import BaseModel
 
-from dagnas.registry import Registry
-from dagnas.spec.components import NoOptions
+from dagnas.registry import NoOptions, Registry
 
 
 class Schedule:
@@ -68,19 +67,3 @@ SCHEDULES: Registry[type[Schedule]] = Registry("schedule")
 REGULARIZERS: Registry[type[Regularizer]] = Registry("regularizer")
 HYPERGRADIENTS: Registry[Any] = Registry("hypergradient")
 DERIVE_RULES: Registry[Any] = Registry("derivation rule")
-
-
-def registry_of(kind: str) -> Registry[Any]:
-    """The registry a spec field names components from (imports them all)."""
-    import dagnas.search  # noqa: F401  (registers the built-in components)
-    from dagnas.relax import RELAXATIONS
-    from dagnas.samplers import SAMPLERS
-
-    return {
-        "relaxation": RELAXATIONS,
-        "schedule": SCHEDULES,
-        "regularizer": REGULARIZERS,
-        "hypergradient": HYPERGRADIENTS,
-        "derive": DERIVE_RULES,
-        "sampler": SAMPLERS,
-    }[kind]

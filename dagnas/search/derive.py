@@ -2,8 +2,8 @@
 
 The Architecture is a networkx DiGraph with one op per kept edge (``op``,
 its mixing weight ``alpha``, all candidates' ``weights``), the SearchGraph's
-nodes and fixed edges, and its graph attributes plus ``run``. A rule's
-``kinds`` names the space kinds it applies to (checked when a spec loads).
+nodes and fixed edges, and its graph attributes plus ``run``. Which rules
+apply to a space kind is the kind's ``derive_rules`` (:mod:`dagnas.kinds`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from torch import nn
 from dagnas.errors import RunError
 from dagnas.export.nb201 import nb201_string
 from dagnas.ops import OPS
+from dagnas.registry import Strict
 from dagnas.samplers import Block, block_from_json, block_to_json
 from dagnas.search.components import DERIVE_RULES
-from dagnas.spec.components import Strict
 
 Weights = dict[str, torch.Tensor]
 
@@ -57,8 +57,6 @@ class TopK:
     """DARTS: per node keep the k incoming edges whose best non-`none` op is
     strongest; each keeps that op (Liu et al. 2019)."""
 
-    kinds = ("darts_cell", "dag")
-
     class Options(Strict):
         k: PositiveInt = 2
 
@@ -85,8 +83,6 @@ class TopK:
 class Argmax:
     """Every edge keeps its argmax op, `none` included (NAS-Bench-201)."""
 
-    kinds = ("darts_cell", "dag")
-
     def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
         arch = _skeleton(g, run)
         for u, v, d in g.edges(data=True):
@@ -103,8 +99,6 @@ class _PerOp:
     several are kept, ``ops_kept`` lists them all, strongest first, and the
     child network sums them; an edge with none kept is dropped.
     """
-
-    kinds = ("darts_cell", "dag")
 
     def keeps(self, w: float) -> bool:
         raise NotImplementedError
@@ -155,8 +149,6 @@ class BestBlock:
     """Dense blocks (Neumeyer 2021): per stage, the block with the largest final
     mixing weight (ties: the first slot). Reads the current blocks from
     ``g.graph["blocks"]`` (see :meth:`dagnas.compile.Supernet.current_graph`)."""
-
-    kinds = ("dense_blocks",)
 
     def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
         chosen, info = {}, {}

@@ -15,10 +15,10 @@ import torch
 from pydantic import PositiveInt
 from torch import nn
 
-from dagnas.relax.clipped import is_zero_op
+from dagnas.ops import is_zero
+from dagnas.registry import Strict
 from dagnas.search.components import DERIVE_RULES
 from dagnas.search.derive import Weights, _finish, _keep, _skeleton
-from dagnas.spec.components import Strict
 
 Score = tuple[float, float]  # (accuracy drop, loss increase)
 
@@ -52,7 +52,7 @@ def op_drops(
     for key, w in weights.items():
         drops[key] = []
         for i, op in enumerate(choices[key]):
-            if w[i].item() == 0 or is_zero_op(op):
+            if w[i].item() == 0 or is_zero(op):
                 drops[key].append((0.0, 0.0))
                 continue
             removed = w.clone()
@@ -76,7 +76,6 @@ class Perturbation:
     """
 
     needs_model: ClassVar[bool] = True
-    kinds = ("darts_cell", "dag")
 
     class Options(Strict):
         k: PositiveInt | None = None

@@ -12,10 +12,10 @@ from typing import Any
 import torch
 from pydantic import Field, PositiveFloat, PositiveInt
 
+from dagnas.registry import Strict
 from dagnas.relax import Mixing
 from dagnas.search.components import REGULARIZERS, Regularizer
 from dagnas.search.derive import discretize
-from dagnas.spec.components import Strict
 
 
 def frobenius(terms: list[torch.Tensor]) -> torch.Tensor:

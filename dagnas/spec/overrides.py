@@ -28,8 +28,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from dagnas.errors import SpecError, SpecIssue, format_loc
-from dagnas.spec.components import Component
-from dagnas.spec.load import SPEC_ADAPTER, _pydantic_issues
+from dagnas.registry import Component
+from dagnas.spec.load import pydantic_issues, spec_adapter
 
 S = TypeVar("S", bound=BaseModel)
 Key = tuple[str | int, ...]
@@ -61,9 +61,9 @@ def apply_overrides(spec: S, overrides: Mapping[str, Any], *, origin: str = "ove
         key = _split(text)
         _assign(data, key, value, _is_component(type(spec), key[:-1]) and key[-1] == "name", text)
     try:
-        new = SPEC_ADAPTER.validate_python(data)
+        new = spec_adapter().validate_python(data)
     except ValidationError as e:
-        issues = _pydantic_issues(e, data)
+        issues = pydantic_issues(e, data)
         raise SpecError([(_where(origin, loc), msg) for loc, msg in issues]) from None
     except SpecIssue as e:
         raise SpecError([(_where(origin, e.loc), e.msg)]) from None

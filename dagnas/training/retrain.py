@@ -21,7 +21,10 @@ from torch import nn
 from dagnas.compile import ChildNet
 from dagnas.data import DataSplits
 from dagnas.errors import DagnasError
+from dagnas.graph import canonical_hash
 from dagnas.io import append_jsonl, atomic_write_json
+from dagnas.measure.flops import count_macs
+from dagnas.measure.params import graph_params
 from dagnas.search.batches import Batches
 from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
 
@@ -135,10 +138,6 @@ def retrain(
     ``metrics.jsonl`` (one line per epoch, rewritten) and ``result.json`` (returned):
     accuracy, parameters counted on the module and from the graph, FLOPs (MACs),
     wall time and the settings."""
-    from dagnas.graph import canonical_hash
-    from dagnas.measure.flops import count_flops
-    from dagnas.measure.params import graph_params
-
     check_compatible(arch, data)
     record = None
     if out is not None:
@@ -151,7 +150,7 @@ def retrain(
         "test_loss": result.test_loss,
         "params": result.params,
         "graph_params": graph_params(arch),
-        "flops": count_flops(ChildNet(arch), data.input_shape),
+        "flops": count_macs(ChildNet(arch), data.input_shape),
         "wall_time": result.wall_time,
         "data": data.name,
         "hash": canonical_hash(arch),

@@ -15,11 +15,11 @@ from pydantic import PositiveInt
 from dagnas.cli import main
 from dagnas.compile import compile_supernet
 from dagnas.errors import RunError
+from dagnas.registry import Strict
 from dagnas.search.components import REGULARIZERS, Regularizer
 from dagnas.search.derive import derive
 from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
-from dagnas.spec.components import Strict
 
 
 class Poison(Regularizer):
