@@ -10,6 +10,7 @@ from torch import nn
 
 from dagnas.compile.body import Body, History
 from dagnas.compile.edge import ops_by_choice
+from dagnas.errors import DagnasError
 from dagnas.kinds.base import kind_of
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
 
@@ -79,7 +80,13 @@ class Supernet(nn.Module):
 
 def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any) -> Supernet:
     """Build the supernet of SearchGraph ``g`` with the named relaxation."""
-    body = kind_of(g).body(g, search=True)
+    kind = kind_of(g)
+    if not issubclass(kind.body, Body):
+        raise DagnasError(
+            f"space kind '{kind.name}': its body {kind.body.__name__} must subclass"
+            " dagnas.compile.Body (no-op end_phase/annotate hooks to override)"
+        )
+    body = kind.body(g, search=True)
     relax = RELAXATIONS.get(relaxation)(choices_of(g), groups_of(g), **options)
     relax.bind(ops_by_choice(body))
     return Supernet(g, body, relax)

@@ -39,7 +39,7 @@ class SpaceKind:
 
     name: ClassVar[str]
     spec: ClassVar[type[SpaceBase]]
-    body: ClassVar[type[nn.Module]]
+    body: ClassVar[type[nn.Module]]  # a dagnas.compile.Body subclass
     derive_rules: frozenset[str] = frozenset()
 
     def lower(self, spec: Any, g: nx.DiGraph) -> None:

@@ -19,7 +19,7 @@ import torch
 from pydantic import Field, PositiveInt
 from torch import nn
 
-from dagnas.compile import ChildNet, compile_supernet
+from dagnas.compile import Body, ChildNet, compile_supernet
 from dagnas.compile.edge import MixedEdge, edge_ops
 from dagnas.data import load_dataset
 from dagnas.errors import SpecError
@@ -48,7 +48,7 @@ class ChainSpec(SpaceBase):
     derive: DeriveRule = Component(name="argmax")
 
 
-class ChainNet(nn.Module):
+class ChainNet(Body):
     """The layers in order; the last one maps to the classes."""
 
     def __init__(self, g: nx.DiGraph, search: bool):
