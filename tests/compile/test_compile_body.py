@@ -23,5 +23,5 @@ def test_a_dag_body_records_nothing_and_leaves_the_graph_as_it_was(tiny_dag_grap
 def test_a_kind_whose_body_is_no_body_is_refused(tiny_dag_graph, monkeypatch):
     kind = get_kind("dag")
     monkeypatch.setattr(type(kind), "body", torch.nn.Linear)
-    with pytest.raises(DagnasError, match="must subclass dagnas.compile.Body"):
+    with pytest.raises(DagnasError, match=r"must subclass dagnas\.compile\.Body"):
         compile_supernet(tiny_dag_graph)
