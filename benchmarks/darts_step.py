@@ -41,8 +41,8 @@ from benchmarks.common import (
 from benchmarks.reference import TextbookDarts, copy_weights, paired_parameters
 from dagnas.compile import Supernet, compile_supernet
 from dagnas.compile.supernet import choices_of, groups_of
+from dagnas.engine.loop import Searcher
 from dagnas.relax import Softmax
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
 

@@ -14,18 +14,11 @@ The public verbs follow the pipeline::
 ``dagnas.derive(graph, mixing)`` derives an architecture from any mixing
 weights. ``import dagnas`` stays light (it imports no torch): each verb is
 imported the first time it is used.
-
-``dagnas.search`` is both the verb and, as an attribute path, the
-subpackage of the search engine: ``dagnas.search(spec)`` runs a search,
-``dagnas.search.loop`` and ``from dagnas.search.loop import Searcher`` reach
-the engine.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -39,38 +32,19 @@ _VERBS = {
     "load_space": "dagnas.spaces",
     "lower": "dagnas.spec.lower",
     "build_supernet": "dagnas.workflows.search",
-    "derive": "dagnas.search.derive",
+    "search": "dagnas.workflows.search",
+    "derive": "dagnas.engine.derive",
     "retrain": "dagnas.workflows.retrain",
 }
 
 __all__ = ["__version__", "build_supernet", "derive", "load_space", "lower", "retrain", "search"]
 
 if TYPE_CHECKING:
-    from dagnas.search.derive import derive
+    from dagnas.engine.derive import derive
     from dagnas.spaces import load_space
     from dagnas.spec.lower import lower
     from dagnas.workflows.retrain import retrain
     from dagnas.workflows.search import build_supernet, search
-else:
-
-    class _SearchVerb:
-        """Calling it runs :func:`dagnas.workflows.search.search`; its attributes are
-        the ``dagnas.search`` subpackage's."""
-
-        __doc__ = "Search a spec and derive its architecture (dagnas.workflows.search.search)."
-
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            return importlib.import_module("dagnas.workflows.search").search(*args, **kwargs)
-
-        def __getattr__(self, name: str) -> Any:
-            if name.startswith("__"):
-                raise AttributeError(name)
-            return getattr(importlib.import_module("dagnas.search"), name)
-
-        def __repr__(self) -> str:
-            return "<dagnas.search: the search verb and the search engine's package>"
-
-    search = _SearchVerb()
 
 
 def __getattr__(name: str) -> Any:
@@ -83,16 +57,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_VERBS))
-
-
-class _Package(types.ModuleType):
-    """The dagnas package: importing the subpackage ``dagnas.search`` leaves the
-    verb in place (the import system would otherwise set the attribute to it)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "search" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

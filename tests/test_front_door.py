@@ -46,14 +46,6 @@ def test_load_space_takes_a_builtin_name_or_a_path():
         dagnas.load_space("darts_digitz")
 
 
-def test_search_is_the_verb_and_the_engine_package():
-    import dagnas.search.loop as loop
-    from dagnas.search.loop import Searcher
-
-    assert callable(dagnas.search) and dagnas.search.loop is loop
-    assert loop.Searcher is Searcher and dagnas.search.DERIVE_RULES is not None
-
-
 def test_import_dagnas_stays_light_and_has_a_version():
     code = (
         "import sys, dagnas, dagnas.analysis.store\n"

@@ -112,7 +112,7 @@ def test_no_function_level_import_of_dagnas_outside_the_cli():
 def test_analysis_only_reads_the_store():
     """Nothing analysis/ imports, even indirectly, trains: no training, evaluation or search."""
     g = import_graph()
-    trainers = ("dagnas.training", "dagnas.evaluate", "dagnas.search.loop", "dagnas.workflows")
+    trainers = ("dagnas.training", "dagnas.evaluate", "dagnas.engine.loop", "dagnas.workflows")
     for name in (m for m in MODULES if m.startswith("dagnas.analysis")):
         reached = nx.descendants(g, name)
         assert not [m for m in reached if m.startswith(trainers)], name

@@ -49,7 +49,7 @@ def run(
     Under torchrun (or with --ddp N) the batch is split across processes.
     """
     from dagnas.cli.progress import console, step_bar, summary_table
-    from dagnas.search.distributed import launch, launched, process_group
+    from dagnas.engine.distributed import launch, launched, process_group
     from dagnas.spaces import load_space
     from dagnas.workflows.rundir import load_run_spec, new_run_dir
     from dagnas.workflows.search import run_search, stop_on_signal, with_search

@@ -21,9 +21,9 @@ import numpy as np
 from pydantic import AfterValidator, ValidationInfo
 from torch import nn
 
+from dagnas.engine import DERIVE_RULES
 from dagnas.errors import DagnasError
 from dagnas.registry import Component, Registry, resolve_component
-from dagnas.search import DERIVE_RULES
 
 if TYPE_CHECKING:
     from dagnas.spec.models import SpaceBase

@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
 from dagnas.compile.blocks import DenseBlocksNetwork
+from dagnas.engine.derive import block_architecture
 from dagnas.errors import DagnasError, SpecError, SpecIssue
 from dagnas.kinds.base import DeriveRule, SpaceKind, register_kind
 from dagnas.measure.formulas import edge_params, linear_params
@@ -37,7 +38,6 @@ from dagnas.samplers import (
     stage_constraints,
     stage_seed,
 )
-from dagnas.search.derive import block_architecture
 from dagnas.spec.models import ActivationName, SpaceBase, component_of
 
 

@@ -9,9 +9,9 @@ import networkx as nx
 import numpy as np
 import torch
 
+from dagnas.engine import DERIVE_RULES
+from dagnas.engine.derive import Argmax, derive
 from dagnas.kinds.base import SpaceKind
-from dagnas.search import DERIVE_RULES
-from dagnas.search.derive import Argmax, derive
 
 log = logging.getLogger(__name__)
 

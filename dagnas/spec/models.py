@@ -18,12 +18,12 @@ from pydantic import (
     model_validator,
 )
 
+from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import SpecError, format_loc
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
 from dagnas.registry import Component, Registry, Strict, resolve_component
 from dagnas.relax import RELAXATIONS
-from dagnas.search import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.spec.yamldoc import Locator
 
 

@@ -20,12 +20,12 @@ from torch import nn
 
 from dagnas.compile import ChildNet
 from dagnas.data import DataSplits
+from dagnas.engine.batches import Batches
 from dagnas.errors import DagnasError
 from dagnas.graph import canonical_hash
 from dagnas.io import append_jsonl, atomic_write_json
 from dagnas.measure.flops import count_macs
 from dagnas.measure.params import graph_params
-from dagnas.search.batches import Batches
 from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
 
 

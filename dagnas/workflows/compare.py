@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dagnas.engine.callbacks import StepHook
 from dagnas.io import append_jsonl, atomic_write, atomic_write_text, read_jsonl
-from dagnas.search.callbacks import StepHook
 from dagnas.training.retrain import TrainConfig, train_architecture
 from dagnas.workflows.methods import Method, apply_method
 from dagnas.workflows.rundir import can_resume, is_finished, load_search_data, read_result

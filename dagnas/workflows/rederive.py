@@ -16,13 +16,13 @@ from typing import Any
 import networkx as nx
 
 from dagnas.compile import ChildNet, Supernet
+from dagnas.engine.checkpoint import CHECKPOINT, load_checkpoint
+from dagnas.engine.components import DERIVE_RULES
+from dagnas.engine.derive import derive
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.relax import Hypernet
-from dagnas.search.checkpoint import CHECKPOINT, load_checkpoint
-from dagnas.search.components import DERIVE_RULES
-from dagnas.search.derive import derive
 from dagnas.workflows.rundir import data_shape, load_run_spec, load_search_data
 from dagnas.workflows.search import build_supernet
 

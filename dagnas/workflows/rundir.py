@@ -18,10 +18,10 @@ import networkx as nx
 import yaml
 
 from dagnas.data import DataSplits, load_dataset
+from dagnas.engine.checkpoint import CHECKPOINT
 from dagnas.errors import RunError
 from dagnas.export import read_json
 from dagnas.io import atomic_write_text
-from dagnas.search.checkpoint import CHECKPOINT
 from dagnas.spec import SearchConfig
 from dagnas.spec import load_space as load_space_file
 

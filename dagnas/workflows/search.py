@@ -5,7 +5,7 @@ of a spec as it stands, writing the run folder (:mod:`dagnas.workflows.rundir`)
 when it is given one.
 
 Under ``torchrun`` every process runs :func:`run_search` on its share of
-the data (:mod:`dagnas.search.distributed`); only rank 0 writes.
+the data (:mod:`dagnas.engine.distributed`); only rank 0 writes.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ import numpy as np
 import torch
 
 from dagnas.compile import Supernet, compile_supernet
+from dagnas.engine.callbacks import Callback, OnStep, RunRecorder, StepHook
+from dagnas.engine.derive import derive
+from dagnas.engine.distributed import current
+from dagnas.engine.loop import Searcher, SearchResult
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.io import atomic_write_json
-from dagnas.search.callbacks import Callback, OnStep, RunRecorder, StepHook
-from dagnas.search.derive import derive
-from dagnas.search.distributed import current
-from dagnas.search.loop import Searcher, SearchResult
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides

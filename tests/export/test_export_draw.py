@@ -20,12 +20,12 @@ import pytest
 import torch
 from scipy.spatial import cKDTree
 
+from dagnas.engine.derive import Argmax
 from dagnas.evaluate.candidates import sample_architectures
 from dagnas.export import draw
 from dagnas.export.dot import MAX_WIDTH, MIN_WIDTH, picture, to_dot
 from dagnas.export.draw import figure
 from dagnas.ops import OPS
-from dagnas.search.derive import Argmax
 from dagnas.spaces import builtin_spaces
 from dagnas.spec import load_space
 from dagnas.spec.lower import lower

@@ -22,6 +22,8 @@ from torch import nn
 from dagnas.compile import Body, ChildNet, compile_supernet
 from dagnas.compile.edge import MixedEdge, edge_ops
 from dagnas.data import load_dataset
+from dagnas.engine.derive import derive
+from dagnas.engine.loop import Searcher
 from dagnas.errors import SpecError
 from dagnas.evaluate.candidates import sample_architectures
 from dagnas.kinds import KINDS, DeriveRule, SpaceKind, get_kind, register_kind
@@ -30,8 +32,6 @@ from dagnas.measure.formulas import edge_params
 from dagnas.measure.params import graph_params
 from dagnas.registry import Component
 from dagnas.relax import Mixing
-from dagnas.search.derive import derive
-from dagnas.search.loop import Searcher
 from dagnas.spec import json_schema, load_space, parse_spec
 from dagnas.spec.lower import lower
 from dagnas.spec.models import OpName, SpaceBase

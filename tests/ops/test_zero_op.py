@@ -7,11 +7,11 @@ import torch
 from torch import nn
 
 from dagnas.compile import ChildNet, compile_supernet
+from dagnas.engine.derive import derive
+from dagnas.engine.perturb import op_drops
 from dagnas.evaluate.candidates import reads_input
 from dagnas.graph import active_subgraph, canonical_hash, dag_metrics, is_active
 from dagnas.ops import OPS, OpDef, is_zero
-from dagnas.search.derive import derive
-from dagnas.search.perturb import op_drops
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 

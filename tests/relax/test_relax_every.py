@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.loop import Searcher
 from dagnas.errors import SpecError
 from dagnas.relax import RELAXATIONS
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, parse_spec
 
 

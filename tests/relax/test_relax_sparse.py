@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.hypergrad import Objective, first_order
+from dagnas.engine.loop import Searcher
 from dagnas.relax.projection import project_capped_simplex, project_simplex
-from dagnas.search.hypergrad import Objective, first_order
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
 

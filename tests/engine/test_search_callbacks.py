@@ -9,9 +9,9 @@ from typing import Any
 import torch
 
 from dagnas.compile import compile_supernet
-from dagnas.search.callbacks import Callback, RunRecorder
-from dagnas.search.guard import Divergence
-from dagnas.search.loop import Searcher
+from dagnas.engine.callbacks import Callback, RunRecorder
+from dagnas.engine.guard import Divergence
+from dagnas.engine.loop import Searcher
 from dagnas.spec import SearchConfig
 
 

@@ -1,7 +1,7 @@
 """Regularizers of the architecture loss: DARTS-PRIME's proximity and ADMM terms.
 
 Both read mixing weights A(α), so they work with any relaxation. D is the
-discretisation :func:`dagnas.search.derive.discretize`: the space's own
+discretisation :func:`dagnas.engine.derive.discretize`: the space's own
 derivation rule as one-hot weights (Maile, Lecarpentier, Luga, Wilson 2021).
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 import torch
 from pydantic import Field, PositiveFloat, PositiveInt
 
+from dagnas.engine.components import REGULARIZERS, Regularizer
+from dagnas.engine.derive import discretize
 from dagnas.registry import Strict
 from dagnas.relax import Mixing
-from dagnas.search.components import REGULARIZERS, Regularizer
-from dagnas.search.derive import discretize
 
 
 def frobenius(terms: list[torch.Tensor]) -> torch.Tensor:

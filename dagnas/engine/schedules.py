@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field, PositiveFloat, PositiveInt
 
+from dagnas.engine.components import SCHEDULES, Schedule
 from dagnas.registry import Strict
-from dagnas.search.components import SCHEDULES, Schedule
 
 
 @SCHEDULES.register("alternate")

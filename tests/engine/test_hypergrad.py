@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from dagnas.search.hypergrad import Objective, first_order, second_order
+from dagnas.engine.hypergrad import Objective, first_order, second_order
 
 
 def batches(seed: int, n: int = 16):

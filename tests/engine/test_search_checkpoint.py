@@ -12,11 +12,11 @@ import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.callbacks import OnStep
+from dagnas.engine.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint, tidy_run_dir
+from dagnas.engine.loop import Searcher
 from dagnas.errors import RunError
 from dagnas.samplers import DagConstraints, make_sampler
-from dagnas.search.callbacks import OnStep
-from dagnas.search.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint, tidy_run_dir
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 from dagnas.workflows.search import seed_all
 

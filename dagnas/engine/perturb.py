@@ -15,10 +15,10 @@ import torch
 from pydantic import PositiveInt
 from torch import nn
 
+from dagnas.engine.components import DERIVE_RULES
+from dagnas.engine.derive import Weights, _finish, _keep, _skeleton
 from dagnas.ops import is_zero
 from dagnas.registry import Strict
-from dagnas.search.components import DERIVE_RULES
-from dagnas.search.derive import Weights, _finish, _keep, _skeleton
 
 Score = tuple[float, float]  # (accuracy drop, loss increase)
 

@@ -1,6 +1,6 @@
 """Atomic checkpoints of a search, loadable with ``torch.load(weights_only=True)``.
 
-A checkpoint is a state dict as :meth:`dagnas.search.loop.Searcher.state_dict`
+A checkpoint is a state dict as :meth:`dagnas.engine.loop.Searcher.state_dict`
 gives it (tensors, plain containers and JSON strings); this module only
 writes it atomically, reads it back with one clear error, keeps it in memory
 for a run without a folder, and makes a run folder's per-epoch histories

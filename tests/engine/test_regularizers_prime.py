@@ -7,8 +7,8 @@ import math
 import torch
 
 from dagnas.compile import compile_supernet
-from dagnas.search.derive import discretize
-from dagnas.search.regularizers import ADMM, Proximity
+from dagnas.engine.derive import discretize
+from dagnas.engine.regularizers import ADMM, Proximity
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 

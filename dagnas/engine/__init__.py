@@ -1,13 +1,13 @@
 """The bilevel search engine and its registered components."""
 
-from dagnas.search import (  # noqa: F401  (registers)
+from dagnas.engine import (  # noqa: F401  (registers)
     derive,
     hypergrad,
     perturb,
     regularizers,
     schedules,
 )
-from dagnas.search.components import (
+from dagnas.engine.components import (
     DERIVE_RULES,
     HYPERGRADIENTS,
     REGULARIZERS,

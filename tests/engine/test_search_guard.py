@@ -14,11 +14,11 @@ from pydantic import PositiveInt
 
 from dagnas.cli import main
 from dagnas.compile import compile_supernet
+from dagnas.engine.components import REGULARIZERS, Regularizer
+from dagnas.engine.derive import derive
+from dagnas.engine.loop import Searcher
 from dagnas.errors import RunError
 from dagnas.registry import Strict
-from dagnas.search.components import REGULARIZERS, Regularizer
-from dagnas.search.derive import derive
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
 

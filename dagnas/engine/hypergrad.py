@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from dagnas.search.components import HYPERGRADIENTS, Regularizer
+from dagnas.engine.components import HYPERGRADIENTS, Regularizer
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 Params = dict[str, torch.Tensor]

@@ -7,14 +7,14 @@ updates); then one weight step on a train batch (SGD, gradient clipping).
 Per epoch: cosine learning rate, evaluation on the val split, one record of
 metrics, the supernet's end-of-phase hook (dense blocks resample there), and
 a checkpoint. What watches the search (the run folder's histories, progress,
-trackers) is a callback (:mod:`dagnas.search.callbacks`); the loop itself
+trackers) is a callback (:mod:`dagnas.engine.callbacks`); the loop itself
 writes only its checkpoint, and only when given a run folder.
 
 After each step: a loss, gradient norm or α that is not finite rolls the
 search back to its last checkpoint with lower learning rates
-(:mod:`dagnas.search.guard`), or stops it with a :class:`RunError`; a stop
+(:mod:`dagnas.engine.guard`), or stops it with a :class:`RunError`; a stop
 request (Ctrl-C) ends the search after the step, with a checkpoint. In a
-data-parallel run (:mod:`dagnas.search.distributed`) every rank runs this
+data-parallel run (:mod:`dagnas.engine.distributed`) every rank runs this
 loop on its shard of each batch, and the ranks agree on both decisions.
 """
 
@@ -33,10 +33,9 @@ import torch
 from torch import nn
 
 from dagnas.compile import Supernet
-from dagnas.relax import Mixing
-from dagnas.search.batches import Batch, Batches
-from dagnas.search.callbacks import Callback
-from dagnas.search.checkpoint import (
+from dagnas.engine.batches import Batch, Batches
+from dagnas.engine.callbacks import Callback
+from dagnas.engine.checkpoint import (
     CHECKPOINT,
     State,
     Stateful,
@@ -46,11 +45,12 @@ from dagnas.search.checkpoint import (
     tidy_run_dir,
     to_bytes,
 )
-from dagnas.search.components import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
-from dagnas.search.distributed import Dist, current
-from dagnas.search.guard import Divergence, Guard
-from dagnas.search.hypergrad import Objective
-from dagnas.search.rng import rng_state, set_rng_state
+from dagnas.engine.components import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
+from dagnas.engine.distributed import Dist, current
+from dagnas.engine.guard import Divergence, Guard
+from dagnas.engine.hypergrad import Objective
+from dagnas.engine.rng import rng_state, set_rng_state
+from dagnas.relax import Mixing
 from dagnas.spec import SearchConfig
 from dagnas.training.common import cosine_lr, eval_mode, score_logits
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.derive import derive
+from dagnas.engine.perturb import op_drops
 from dagnas.errors import RunError
-from dagnas.search.derive import derive
-from dagnas.search.perturb import op_drops
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 

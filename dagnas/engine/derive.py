@@ -16,12 +16,12 @@ import torch
 from pydantic import PositiveInt
 from torch import nn
 
+from dagnas.engine.components import DERIVE_RULES
 from dagnas.errors import RunError
 from dagnas.export.nb201 import nb201_string
 from dagnas.ops import OPS
 from dagnas.registry import Strict
 from dagnas.samplers import Block, block_from_json, block_to_json
-from dagnas.search.components import DERIVE_RULES
 
 Weights = dict[str, torch.Tensor]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from dagnas.compile import ChildNet, choices_of
-from dagnas.search.components import DERIVE_RULES
+from dagnas.engine.components import DERIVE_RULES
 
 
 def weights_for(graph, fill):

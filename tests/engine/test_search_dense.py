@@ -8,8 +8,8 @@ import torch
 
 from dagnas.compile import compile_supernet
 from dagnas.data import load_dataset
-from dagnas.search.callbacks import RunRecorder
-from dagnas.search.loop import Searcher
+from dagnas.engine.callbacks import RunRecorder
+from dagnas.engine.loop import Searcher
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 

@@ -8,7 +8,7 @@ import pytest
 
 from dagnas.compile import compile_supernet
 from dagnas.data import load_dataset
-from dagnas.search.loop import Searcher
+from dagnas.engine.loop import Searcher
 from dagnas.spec import SearchConfig, parse_spec
 from dagnas.spec.lower import lower
 

@@ -1,6 +1,6 @@
 """What a search reports to: callbacks, as minGPT's ``Trainer`` has them.
 
-The search loop (:class:`dagnas.search.loop.Searcher`) writes no file but its
+The search loop (:class:`dagnas.engine.loop.Searcher`) writes no file but its
 checkpoint; whatever watches a search (the run folder's histories, a progress
 display, an experiment tracker) is a :class:`Callback` passed to it. Every
 rank calls its callbacks; a callback that writes checks ``searcher.dist.is_main``.
@@ -18,7 +18,7 @@ from dagnas.io import append_jsonl
 from dagnas.relax import Mixing
 
 if TYPE_CHECKING:
-    from dagnas.search.loop import Searcher, SearchResult
+    from dagnas.engine.loop import Searcher, SearchResult
 
 #: A function of one step's ``{"step", "total", "epoch", "loss"}``.
 StepHook = Callable[[dict[str, Any]], None]

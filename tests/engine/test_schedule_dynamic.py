@@ -13,7 +13,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagnas.search.schedules import Dynamic
+from dagnas.engine.schedules import Dynamic
 
 
 def drive(s: Dynamic, fs: list[float]) -> list[bool]:

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from dagnas.cli import main
 from dagnas.compile import compile_supernet
-from dagnas.search.callbacks import OnStep
-from dagnas.search.distributed import Dist
-from dagnas.search.loop import Searcher
+from dagnas.engine.callbacks import OnStep
+from dagnas.engine.distributed import Dist
+from dagnas.engine.loop import Searcher
 from dagnas.spec import SearchConfig
 
 FORK = multiprocessing.get_context("fork")
