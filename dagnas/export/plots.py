@@ -16,7 +16,6 @@ matplotlib is imported when a picture is made (Agg canvas, no pyplot).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagnas.errors import DagnasError
-from dagnas.io import atomic_write
+from dagnas.io import atomic_write, read_jsonl
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -47,15 +46,7 @@ def read_records(source: Source, name: str) -> list[dict[str, Any]]:
     path = Path(source) / name
     if not path.is_file():
         raise DagnasError(f"{path}: not found; give a run folder written by `dagnas run`")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    records = []
-    for i, line in enumerate(lines):
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i != len(lines) - 1:
-                raise DagnasError(f"{path}:{i + 1}: not a JSON line; fix or delete it") from None
-    return records
+    return read_jsonl(path)
 
 
 def _first_seen(groups: Sequence[Sequence[str]]) -> list[str]:
