@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import pytest
 import torch
+from hypothesis import settings
 
 import dagnas
 from dagnas.spec import parse_spec
@@ -15,6 +16,11 @@ from dagnas.spec import parse_spec
 # The suite's tensors are tiny: one intra-op thread is faster, and far faster (10x+)
 # when other processes share the 2 cores and threads thrash.
 torch.set_num_threads(1)
+
+# Property tests on shared, loaded machines: no per-example deadline (timings
+# vary 20x with load), no example database left in the checkout.
+settings.register_profile("dagnas", deadline=None, database=None)
+settings.load_profile("dagnas")
 
 TINY_DAG = """\
 kind: dag
