@@ -256,9 +256,18 @@ class Searcher:
             cb.on_step_end(self, {**info, "loss": self.last_loss})
         every = self.cfg.checkpoint_every
         if agreed[0] or (every and self.step % every == 0):
+            self._merge_sums()
             self._save()
         self.interrupted = bool(agreed[0])
         return self.interrupted
+
+    def _merge_sums(self) -> None:
+        """Move the epoch's running sums of every rank onto rank 0 (zero elsewhere), so
+        rank 0's checkpoint holds them all; their total over the ranks is unchanged."""
+        if self.dist.active:
+            a = self.acc
+            total = self.dist.total([a["loss"], a["correct"], a["seen"]])
+            a["loss"], a["correct"], a["seen"] = total if self.dist.is_main else (0.0, 0, 0)
 
     def _save(self) -> None:
         """A rollback point: the checkpoint file (rank 0 writes it), or memory without a folder."""
@@ -383,6 +392,8 @@ class Searcher:
         self.train.load_state_dict(state["train"])
         self.val.load_state_dict(state["val"])
         self.epoch, self.step, self.acc = state["epoch"], state["step"], dict(state["acc"])
+        if not self.dist.is_main:  # rank 0's sums are every rank's (:meth:`_merge_sums`)
+            self.acc.update(loss=0.0, correct=0, seen=0)
         self.metrics = json.loads(state["metrics"])
         self.guard.load_state_dict(state)
         set_rng_state(state)
