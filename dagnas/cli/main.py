@@ -20,7 +20,7 @@ from dagnas.cli.formats import export, query
 from dagnas.cli.search import derive, run, sample, schema, spaces, validate
 from dagnas.cli.train import train
 from dagnas.errors import DagnasError, SpecError
-from dagnas.workflows.signals import Interrupted, abort_on_signals
+from dagnas.workflows.signals import Interrupted, abort_on_signals, ignore_signals
 
 
 class UserError(click.ClickException):
@@ -37,11 +37,19 @@ class Group(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            with abort_on_signals():
-                return super().main(*args, **kwargs)
+            return super().main(*args, **kwargs)
         except Interrupted as e:
             click.echo(f"dagnas: {e}; stopped (exit status {e.exit_code})", err=True)
             sys.exit(e.exit_code)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The process's entry (the ``dagnas`` script, ``python -m dagnas``): a signal
+        aborts the command at any moment; after it, the process leaves with its status."""
+        abort_on_signals()
+        try:
+            return self.main(*args, **kwargs)
+        finally:
+            ignore_signals()
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

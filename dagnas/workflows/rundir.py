@@ -30,7 +30,7 @@ from dagnas.engine.checkpoint import CHECKPOINT
 from dagnas.errors import RunError
 from dagnas.export import read_json
 from dagnas.io import atomic_write_text, read_jsonl
-from dagnas.spec import SearchConfig
+from dagnas.spec import SearchConfig, parse_spec
 from dagnas.spec import load_space as load_space_file
 
 CONFIG = "config.yaml"
@@ -113,14 +113,25 @@ class Unwritable(RunError):
 @contextmanager
 def writing(folder: Path) -> Iterator[None]:
     """For the block, an OS error writing (no permission, read-only, full disk,
-    file size limit) is an :class:`Unwritable` naming the path and the OS's reason."""
+    file size limit) is an :class:`Unwritable` naming the path and the OS's reason,
+    also when a library wrapped it (torch.save raises a RuntimeError from it)."""
     try:
         yield
-    except OSError as e:
-        if e.errno not in UNWRITABLE:
+    except Exception as e:
+        cause = _os_cause(e)
+        if cause is None:
             raise
-        where = e.filename or f"into {folder}"
-        raise Unwritable(f"cannot write {where}: {e.strerror or e}") from None
+        where = cause.filename or f"into {folder}"
+        raise Unwritable(f"cannot write {where}: {cause.strerror or cause}") from None
+
+
+def _os_cause(e: BaseException | None) -> OSError | None:
+    """The OS error of the :data:`UNWRITABLE` kind that ``e`` is, or arose from."""
+    while e is not None:
+        if isinstance(e, OSError) and e.errno in UNWRITABLE:
+            return e
+        e = e.__cause__ or e.__context__
+    return None
 
 
 @contextmanager
@@ -217,8 +228,9 @@ def write_config(run_dir: Path, spec: Any) -> None:
 
 
 def run_identity(spec: Any) -> dict[str, Any]:
-    """What a checkpoint of ``spec`` must be resumed with: the spec less :data:`RESUMABLE`."""
-    found = spec.model_dump(mode="json", by_alias=True)
+    """What a checkpoint of ``spec`` must be resumed with: the spec less :data:`RESUMABLE`,
+    as ``config.yaml`` gives it back (a spec's defaults fill in when it is read)."""
+    found = parse_spec(dump_spec(spec)).model_dump(mode="json", by_alias=True)
     for name in RESUMABLE:
         found["search"].pop(name, None)
     return found

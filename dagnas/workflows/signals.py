@@ -1,8 +1,9 @@
 """Signals (Ctrl-C, SIGTERM) at any moment of a command: a clean stop or a clean abort.
 
-:func:`abort_on_signals` holds for a whole command: a SIGINT or SIGTERM
-raises :class:`Interrupted`, which the CLI turns into one line and the exit
-status 128 + the signal (130 for Ctrl-C, 143 for SIGTERM). A search narrows
+The ``dagnas`` process calls :func:`abort_on_signals` first: a SIGINT or
+SIGTERM then raises :class:`Interrupted`, which the CLI turns into one line
+and the exit status 128 + the signal (130 for Ctrl-C, 143 for SIGTERM); once
+the command is over, :func:`ignore_signals` lets it leave with its status. A search narrows
 that with :func:`stop_on_signal`: the first signal asks the search to stop
 after its current step (with a checkpoint), and another, a second or more
 later, aborts at once.
@@ -19,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 log = logging.getLogger(__name__)
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -40,18 +42,20 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
-@contextmanager
-def abort_on_signals() -> Iterator[None]:
-    """For the block, SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, _raise) for sig in SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+def abort_on_signals() -> None:
+    """From now on, SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    set_handlers(_raise)
+
+
+def ignore_signals() -> None:
+    """From now on, SIGINT and SIGTERM are ignored: for a process that is leaving."""
+    set_handlers(signal.SIG_IGN)
+
+
+def set_handlers(handler: Any) -> None:
+    if threading.current_thread() is threading.main_thread():
+        for sig in SIGNALS:
+            signal.signal(sig, handler)
 
 
 class StopRequest:
