@@ -77,13 +77,17 @@ def load_checkpoint(run_dir: Path, restore: Callable[[State], None]) -> bool:
 
 
 def differences(old: Any, new: Any, where: str = "") -> list[str]:
-    """``field: old → new`` for each leaf where two JSON values differ (dotted paths)."""
+    """``field: old → new`` for each leaf where two JSON values differ
+    (``nodes[1].width``-style paths)."""
     if isinstance(old, dict) and isinstance(new, dict):
         return [
             line
             for key in sorted(set(old) | set(new), key=str)
             for line in differences(old.get(key), new.get(key), f"{where}.{key}" if where else key)
         ]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        pairs = enumerate(zip(old, new, strict=True))
+        return [line for i, (a, b) in pairs for line in differences(a, b, f"{where}[{i}]")]
     return [] if old == new else [f"{where or 'config'}: {old!r} → {new!r}"]
 
 
