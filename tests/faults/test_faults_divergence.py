@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from click.testing import CliRunner
 
 import dagnas
@@ -29,6 +30,7 @@ search: {epochs: 2, batch_size: 32, data_limit: 96, weights: {lr: 1.0e+6}}
 """
 
 
+@pytest.mark.slow
 def test_a_non_finite_validation_loss_rolls_back_then_stops(tmp_path):
     space = tmp_path / "blown.yaml"
     space.write_text(BLOWN)

@@ -92,7 +92,7 @@ def test_claim_names_the_holder_and_frees_the_folder_on_exit(held_folder, tmp_pa
     "args",
     [
         ["compare", "mlp_dag", "--seeds", "1", "--max-steps", "1"],
-        ["train", "--genotype", "DARTS_V2", "--space", "darts_digits", "--data-limit", "64"],
+        ["train", "--genotype", "DARTS_V2", "--space", "darts_cifar10", "--data-limit", "64"],
     ],
     ids=["compare", "train"],
 )
