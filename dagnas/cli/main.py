@@ -1,8 +1,15 @@
-"""The ``dagnas`` command group: logging, and DagnasErrors shown as messages."""
+"""The ``dagnas`` command group: logging, DagnasErrors shown as messages, exit statuses.
+
+Exit status: 0 done; 1 a runtime error (:class:`RunError`, :class:`DataError`...);
+2 bad input (a spec error, a usage error); 128 + the signal when a signal
+stopped the command (130 Ctrl-C, 143 SIGTERM), at any moment, with one line
+and no traceback.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import click
@@ -13,6 +20,7 @@ from dagnas.cli.formats import export, query
 from dagnas.cli.search import derive, run, sample, schema, spaces, validate
 from dagnas.cli.train import train
 from dagnas.errors import DagnasError, SpecError
+from dagnas.workflows.signals import Interrupted, abort_on_signals, ignore_signals
 
 
 class UserError(click.ClickException):
@@ -24,7 +32,24 @@ class UserError(click.ClickException):
 
 
 class Group(click.Group):
-    """A command group that turns a DagnasError into a message, never a traceback."""
+    """A command group that turns a DagnasError into a message, never a traceback,
+    and a signal into one line and the exit status 128 + the signal."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except Interrupted as e:
+            click.echo(f"dagnas: {e}; stopped (exit status {e.exit_code})", err=True)
+            sys.exit(e.exit_code)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The process's entry (the ``dagnas`` script, ``python -m dagnas``): a signal
+        aborts the command at any moment; after it, the process leaves with its status."""
+        abort_on_signals()
+        try:
+            return self.main(*args, **kwargs)
+        finally:
+            ignore_signals()
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -45,27 +46,37 @@ def run(
     """Search SPACE (a YAML file or built-in name; default: darts_digits).
 
     Ctrl-C stops after the current step, writes a checkpoint and the
-    architecture found so far, and exits with status 130; `--resume` continues.
+    architecture found so far, and exits with status 130; `--resume` continues
+    (with --epochs to extend a run, --max-steps, --device or --data-root; they
+    are recorded in its config.yaml). One process at a time holds a run folder.
     Under torchrun (or with --ddp N) the batch is split across processes.
     """
     from dagnas.cli.progress import console, step_bar, summary_table
     from dagnas.engine.distributed import launch, launched, process_group
     from dagnas.spaces import load_space
-    from dagnas.workflows.rundir import load_run_spec, new_run_dir
-    from dagnas.workflows.search import run_search, stop_on_signal, with_search
+    from dagnas.workflows.rundir import load_run_spec, run_folder
+    from dagnas.workflows.search import run_search, with_search
+    from dagnas.workflows.signals import stop_on_signal
 
     if ddp and not launched():
         args = _relaunch_args(space, {"resume": resume, "out": out, "quiet": quiet, **options})
         verbose = ["--verbose"] if ctx.find_root().params.get("verbose") else []
         ctx.exit(launch(ddp, [*verbose, "run", *args]))
+    if resume:
+        _check_resume_options(space, out, options)
     spec = with_search(load_run_spec(Path(resume)) if resume else load_space(space), **options)
-    with process_group(spec.search.device) as here, stop_on_signal() as stop:
-        run_dir = Path(resume) if resume else here.on_main(lambda: new_run_dir(spec, out))
+    with (
+        process_group(spec.search.device) as here,
+        stop_on_signal() as stop,
+        ExitStack() as held,  # rank 0 holds the run folder
+    ):
+        folder = run_folder(spec, resume or out, resume=bool(resume))
+        run_dir = here.on_main(lambda: held.enter_context(folder))
         with step_bar(f"search {spec.name}", enabled=not quiet and here.is_main) as hook:
             outcome = run_search(spec, run_dir, resume=bool(resume), on_step=hook, stop=stop)
     if not here.is_main:
         return
-    rows = {k: v for k, v in outcome.summary.items() if v is not None}
+    rows = {k: v for k, v in outcome.summary.items() if v not in (None, [])}
     rows["run folder"] = str(run_dir)
     console.print(summary_table(f"dagnas run: {spec.name}", rows))
     if stop.signum is not None:
@@ -75,6 +86,23 @@ def run(
             err=True,
         )
         ctx.exit(128 + stop.signum)
+
+
+def _check_resume_options(space: str | None, out: str | None, options: dict[str, Any]) -> None:
+    """UsageError for what `--resume` cannot change: the space, the folder, the search."""
+    from dagnas.workflows.rundir import RESUMABLE
+
+    def flag(name: str) -> str:
+        return "--" + name.replace("_", "-")
+
+    fixed = [flag(k) for k, v in options.items() if v is not None and k not in RESUMABLE]
+    fixed += ["SPACE"] * bool(space) + ["--out"] * bool(out)
+    if fixed:
+        allowed = ", ".join(flag(k) for k in RESUMABLE)
+        raise click.UsageError(
+            f"--resume continues a run as its config.yaml says; {', '.join(fixed)} cannot"
+            f" change it (only {allowed} can); start a new run instead"
+        )
 
 
 def _relaunch_args(space: str | None, options: dict[str, Any]) -> list[str]:

@@ -3,7 +3,8 @@
 A checkpoint is a state dict as :meth:`dagnas.engine.loop.Searcher.state_dict`
 gives it (tensors, plain containers and JSON strings); this module only
 writes it atomically, reads it back with one clear error, keeps it in memory
-for a run without a folder, and makes a run folder's per-epoch histories
+for a run without a folder, refuses one saved with another config (naming
+the fields that differ), and makes a run folder's per-epoch histories
 agree with it after a kill.
 """
 
@@ -67,9 +68,38 @@ def load_checkpoint(run_dir: Path, restore: Callable[[State], None]) -> bool:
         return False
     try:
         restore(torch.load(path, map_location="cpu", weights_only=True))
-    except Exception as e:  # a corrupt or foreign file: say which and why
-        raise RunError(f"{path}: cannot load the checkpoint ({e}); start a new run") from None
+    except RunError as e:
+        raise RunError(f"{path}: {e}") from None
+    except Exception as e:  # a corrupt or foreign file: say which and why, in one line
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RunError(f"{path}: cannot load the checkpoint ({why}); start a new run") from None
     return True
+
+
+def differences(old: Any, new: Any, where: str = "") -> list[str]:
+    """``field: old → new`` for each leaf where two JSON values differ
+    (``nodes[1].width``-style paths)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            line
+            for key in sorted(set(old) | set(new), key=str)
+            for line in differences(old.get(key), new.get(key), f"{where}.{key}" if where else key)
+        ]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        pairs = enumerate(zip(old, new, strict=True))
+        return [line for i, (a, b) in pairs for line in differences(a, b, f"{where}[{i}]")]
+    return [] if old == new else [f"{where or 'config'}: {old!r} → {new!r}"]
+
+
+def check_config(saved: dict[str, Any], config: dict[str, Any]) -> None:
+    """RunError naming the fields that differ when a checkpoint's config is not this run's."""
+    found = differences(saved, config)
+    if found:
+        shown = "; ".join(found[:8]) + (f"; and {len(found) - 8} more" if len(found) > 8 else "")
+        raise RunError(
+            f"the config differs from the one the checkpoint was saved with ({shown});"
+            " undo the change, or start a new run with it"
+        )
 
 
 def to_bytes(state: State) -> bytes:

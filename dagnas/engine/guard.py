@@ -34,6 +34,7 @@ class Divergence(IntEnum):
     GRAD_NORM = 2, "the weight gradient norm"
     ARCH_LOSS = 3, "the architecture loss"
     ALPHA = 4, "the architecture parameters (α)"
+    VAL_LOSS = 5, "the validation loss"
 
 
 class Guard:

@@ -12,10 +12,13 @@ writes only its checkpoint, and only when given a run folder.
 
 After each step: a loss, gradient norm or α that is not finite rolls the
 search back to its last checkpoint with lower learning rates
-(:mod:`dagnas.engine.guard`), or stops it with a :class:`RunError`; a stop
+(:mod:`dagnas.engine.guard`), or stops it with a :class:`RunError`; so does
+an epoch whose mean training loss or validation loss is not finite (BatchNorm
+statistics can blow up while every step's loss stays finite). A stop
 request (Ctrl-C) ends the search after the step, with a checkpoint. In a
-data-parallel run (:mod:`dagnas.engine.distributed`) every rank runs this
-loop on its shard of each batch, and the ranks agree on both decisions.
+data-parallel run (:mod:`dagnas.engine.distributed`) every rank starts from
+rank 0's whole state, runs this loop on its shard of each batch, and the
+ranks agree on every decision.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from dagnas.engine.checkpoint import (
     CHECKPOINT,
     State,
     Stateful,
+    check_config,
     from_bytes,
     load_checkpoint,
     save_checkpoint,
@@ -104,7 +108,9 @@ class Searcher:
     ``run_dir`` is where checkpoints go (None: rollback points stay in
     memory); ``callbacks`` are told of each step, epoch, start and end.
     ``should_stop`` is polled after each step. ``dist`` defaults to the
-    running process group, if any.
+    running process group, if any. ``config`` (plain JSON data: the run's
+    settings that must not change) is saved in each checkpoint, and a
+    checkpoint saved with another refuses to load, naming the fields that differ.
     """
 
     def __init__(
@@ -118,8 +124,10 @@ class Searcher:
         *,
         should_stop: Callable[[], bool] | None = None,
         dist: Dist | None = None,
+        config: dict[str, Any] | None = None,
     ):
         self.model, self.cfg, self.run_dir = model, cfg, run_dir
+        self.config = config or {}
         self.callbacks = list(callbacks)
         self.should_stop, self.dist = should_stop, dist or current()
         self.train = Batches(*train, cfg.batch_size, cfg.seed)
@@ -152,7 +160,8 @@ class Searcher:
         return cosine_lr(w.lr, w.lr_min, self.epoch, self.cfg.epochs) * self.guard.lr_scale
 
     def run(self) -> SearchResult:
-        self.dist.broadcast(list(self.model.state_dict().values()))  # rank 0's weights
+        if self.dist.active:  # rank 0's weights, buffers, α, optimizers, samplers, RNGs
+            self.load_state_dict(from_bytes(self.dist.on_main(lambda: to_bytes(self.state_dict()))))
         if self.run_dir is None or not (self.run_dir / CHECKPOINT).exists():
             self._save()  # the first rollback point
         for cb in self.callbacks:
@@ -247,9 +256,18 @@ class Searcher:
             cb.on_step_end(self, {**info, "loss": self.last_loss})
         every = self.cfg.checkpoint_every
         if agreed[0] or (every and self.step % every == 0):
+            self._merge_sums()
             self._save()
         self.interrupted = bool(agreed[0])
         return self.interrupted
+
+    def _merge_sums(self) -> None:
+        """Move the epoch's running sums of every rank onto rank 0 (zero elsewhere), so
+        rank 0's checkpoint holds them all; their total over the ranks is unchanged."""
+        if self.dist.active:
+            a = self.acc
+            total = self.dist.total([a["loss"], a["correct"], a["seen"]])
+            a["loss"], a["correct"], a["seen"] = total if self.dist.is_main else (0.0, 0, 0)
 
     def _save(self) -> None:
         """A rollback point: the checkpoint file (rank 0 writes it), or memory without a folder."""
@@ -319,6 +337,11 @@ class Searcher:
 
     def _end_epoch(self) -> None:
         record, mixing = self._epoch_record()
+        self.guard.check(record["train_loss"], Divergence.TRAIN_LOSS)
+        self.guard.check(record["val_loss"], Divergence.VAL_LOSS)
+        if self.guard.flagged:  # the same on every rank: both are totals over the ranks
+            self._roll_back(self.guard.flagged)
+            return
         self.metrics.append(record)
         log.info("epoch %d: %s", self.epoch + 1, record)
         self.epoch += 1
@@ -345,13 +368,17 @@ class Searcher:
             "step": self.step,
             "acc": dict(self.acc),
             "metrics": json.dumps(self.metrics),
+            "config": json.dumps(self.config),
             **self.guard.state_dict(),
             **rng_state(),
         }
 
     def load_state_dict(self, state: State) -> None:
         """Back to where :meth:`state_dict` found this search (ValueError when the
-        checkpoint holds other components than this search has)."""
+        checkpoint holds other components than this search has; RunError when
+        it was saved with another ``config``)."""
+        if "config" in state:
+            check_config(json.loads(state["config"]), self.config)
         self.model.load_state_dict(state["model"])
         self.w_opt.load_state_dict(state["w_opt"])
         self.a_opt.load_state_dict(state["a_opt"])
@@ -365,6 +392,8 @@ class Searcher:
         self.train.load_state_dict(state["train"])
         self.val.load_state_dict(state["val"])
         self.epoch, self.step, self.acc = state["epoch"], state["step"], dict(state["acc"])
+        if not self.dist.is_main:  # rank 0's sums are every rank's (:meth:`_merge_sums`)
+            self.acc.update(loss=0.0, correct=0, seen=0)
         self.metrics = json.loads(state["metrics"])
         self.guard.load_state_dict(state)
         set_rng_state(state)

@@ -22,7 +22,14 @@ from dagnas.engine.callbacks import StepHook
 from dagnas.io import append_jsonl, atomic_write, atomic_write_text, read_jsonl
 from dagnas.training.retrain import TrainConfig, train_architecture
 from dagnas.workflows.methods import Method, apply_method
-from dagnas.workflows.rundir import can_resume, is_finished, load_search_data, read_result
+from dagnas.workflows.rundir import (
+    has_run,
+    held,
+    is_finished,
+    load_search_data,
+    read_result,
+    run_folder,
+)
 from dagnas.workflows.search import pick_device, run_search
 
 log = logging.getLogger(__name__)
@@ -57,8 +64,20 @@ def run_compare(
     budget: Budget = Budget(),
     bar: BarFactory | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every method × seed not yet in ``out/compare.jsonl``; return all rows."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Run every method × seed not yet in ``out/compare.jsonl``; return all rows.
+    One process at a time holds ``out``."""
+    with held(out):
+        return _run_all(spec, methods, seeds, out, budget, bar)
+
+
+def _run_all(
+    spec: Any,
+    methods: list[Method],
+    seeds: int,
+    out: Path,
+    budget: Budget,
+    bar: BarFactory | None,
+) -> list[dict[str, Any]]:
     rows = read_jsonl(out / ROWS)
     done = {(r["method"], r["seed"]) for r in rows}
     first = spec.search.seed
@@ -92,9 +111,11 @@ def compare_one(
     if is_finished(run_dir):
         summary, arch = read_result(run_dir)
     else:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        resume = can_resume(run_dir)
-        with (bar or (lambda _: nullcontext(None)))(f"{method.name} seed {seed}") as hook:
+        resume = has_run(run_dir)
+        with (
+            run_folder(run_spec, run_dir, resume=resume),
+            (bar or (lambda _: nullcontext(None)))(f"{method.name} seed {seed}") as hook,
+        ):
             outcome = run_search(run_spec, run_dir, resume=resume, on_step=hook)
         summary, arch = outcome.summary, outcome.architecture
     cfg = run_spec.search

@@ -13,6 +13,7 @@ from dagnas.export.fixed import from_genotype
 from dagnas.spaces import load_space
 from dagnas.training.retrain import TrainConfig
 from dagnas.training.retrain import retrain as train_into
+from dagnas.workflows.rundir import held
 from dagnas.workflows.search import pick_device
 
 
@@ -32,15 +33,17 @@ def retrain(
 
     ``train`` sets :class:`~dagnas.training.retrain.TrainConfig` fields (``epochs``,
     ``batch_size``, ``lr``, ``seed``...). With ``out``, ``metrics.jsonl`` and
-    ``result.json`` are written there. Returns the result: test accuracy and loss,
-    parameters, FLOPs, wall time, the settings.
+    ``result.json`` are written there (one process at a time). Returns the
+    result: test accuracy and loss, parameters, FLOPs, wall time, the settings.
     """
     graph = arch if isinstance(arch, nx.DiGraph) else read_json(arch)
     cfg = TrainConfig(**train)
     if not isinstance(data, DataSplits):
         data = load_dataset(data, data_root, seed=cfg.seed, limit=data_limit)
-    folder = None if out is None else Path(out)
-    return train_into(graph, data, folder, cfg, pick_device(device))
+    if out is None:
+        return train_into(graph, data, None, cfg, pick_device(device))
+    with held(Path(out)) as folder:
+        return train_into(graph, data, folder, cfg, pick_device(device))
 
 
 def genotype_architecture(

@@ -9,7 +9,15 @@ filled in, with the data's input shape and class count), the loop's
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,13 +29,16 @@ from dagnas.data import DataSplits, load_dataset
 from dagnas.engine.checkpoint import CHECKPOINT
 from dagnas.errors import RunError
 from dagnas.export import read_json
-from dagnas.io import atomic_write_text
-from dagnas.spec import SearchConfig
+from dagnas.io import atomic_write_text, read_jsonl
+from dagnas.spec import SearchConfig, parse_spec
 from dagnas.spec import load_space as load_space_file
 
 CONFIG = "config.yaml"
 SUMMARY = "summary.json"
 ARCHITECTURE = "architecture.json"
+METRICS = "metrics.jsonl"
+#: The lock file a running process holds (with its pid) in its folder.
+LOCK = ".dagnas.lock"
 
 
 def load_search_data(cfg: SearchConfig) -> DataSplits:
@@ -43,19 +54,149 @@ def dump_spec(spec: Any) -> str:
     return yaml.safe_dump(spec.model_dump(mode="json", by_alias=True), sort_keys=False)
 
 
-def new_run_dir(spec: Any, out: str | Path | None) -> Path:
-    """Create the folder ``out`` (default ``runs/NAME-TIME``) for a new run of ``spec``."""
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{spec.name}-{stamp}"
-    out = Path(out)
-    if has_run(out):
+def default_out(spec: Any) -> Path:
+    """``runs/NAME-TIME``: where a run goes without ``--out``."""
+    return Path("runs") / f"{spec.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+@contextmanager
+def claim(folder: Path) -> Iterator[Path]:
+    """Hold ``folder`` for this process for the block, or RunError naming its holder.
+
+    An exclusive ``flock`` on ``folder/.dagnas.lock``, which holds the
+    holder's pid: the kernel releases it when the process ends however it
+    ends, so a killed run never blocks ``--resume``. The file is removed on
+    release (a claim checks that the file it locked is still the one there).
+    """
+    path = folder / LOCK
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise RunError(
+                f"{folder} is in use by another dagnas process (pid {holder}); wait for it"
+                " to end or stop it, or choose another folder"
+            ) from None
+        if path.exists() and os.stat(path).st_ino == os.fstat(fd).st_ino:
+            break
+        os.close(fd)  # the holder removed the file after we opened it: lock the new one
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    try:
+        yield folder
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _holder(fd: int, tries: int = 50) -> str:
+    """The pid in a lock file held by another process (it may not have written it yet)."""
+    for _ in range(tries):
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    return "unknown"
+
+
+#: OS errors that mean the folder cannot be written (not a bug, nor a missing input).
+UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class Unwritable(RunError):
+    """A folder cannot be written: no permission, read-only, full disk, file size limit."""
+
+
+@contextmanager
+def writing(folder: Path) -> Iterator[None]:
+    """For the block, an OS error writing (no permission, read-only, full disk,
+    file size limit) is an :class:`Unwritable` naming the path and the OS's reason,
+    also when a library wrapped it (torch.save raises a RuntimeError from it)."""
+    try:
+        yield
+    except Exception as e:
+        cause = _os_cause(e)
+        if cause is None:
+            raise
+        where = cause.filename or f"into {folder}"
+        raise Unwritable(f"cannot write {where}: {cause.strerror or cause}") from None
+
+
+def _os_cause(e: BaseException | None) -> OSError | None:
+    """The OS error of the :data:`UNWRITABLE` kind that ``e`` is, or arose from."""
+    while e is not None:
+        if isinstance(e, OSError) and e.errno in UNWRITABLE:
+            return e
+        e = e.__cause__ or e.__context__
+    return None
+
+
+@contextmanager
+def held(folder: Path) -> Iterator[Path]:
+    """``folder``, created if need be and claimed (:func:`claim`) for the block, with
+    OS write errors as :class:`Unwritable`: any command's output folder."""
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        with claim(folder):
+            yield folder
+
+
+@contextmanager
+def run_folder(spec: Any, out: str | Path | None, *, resume: bool = False) -> Iterator[Path]:
+    """The run folder ``out`` (default ``runs/NAME-TIME``), claimed for the block.
+
+    A new run needs a folder that holds no run; ``resume`` needs one that
+    does. When a new run cannot write its folder (:class:`Unwritable`), what
+    it created there is removed, unless it finished an epoch (then its
+    checkpoint is kept for ``--resume``); files that were there before are
+    never touched.
+    """
+    folder = Path(out) if out is not None else default_out(spec)
+    with writing(folder):
+        existed = folder.exists()
+        before = set(folder.iterdir()) if existed else set()
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with writing(folder), claim(folder):
+            check_run_dir(folder, resume)
+            yield folder
+    except Unwritable:
+        if not resume and not _resumable(folder):
+            _discard(folder, existed, before)
+        raise
+
+
+def check_run_dir(folder: Path, resume: bool) -> None:
+    """RunError unless ``folder`` fits: a new run's holds no run, a resumed one's does."""
+    if resume and not (folder / CONFIG).exists():
+        raise RunError(f"{folder} is not a run folder: {CONFIG} is missing")
+    if not resume and has_run(folder):
         raise RunError(
-            f"{out} already holds a run; continue it with `dagnas run --resume {out}`"
+            f"{folder} already holds a run; continue it with `dagnas run --resume {folder}`"
             " or choose another --out"
         )
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+
+
+def _resumable(folder: Path) -> bool:
+    """Whether a run folder has a checkpoint that finished an epoch (worth keeping)."""
+    return can_resume(folder) and bool(read_jsonl(folder / METRICS))
+
+
+def _discard(folder: Path, existed: bool, before: set[Path]) -> None:
+    """Remove what a failed new run created in ``folder`` (the folder too if it made it)."""
+    if not folder.exists():
+        return
+    for entry in set(folder.iterdir()) - before:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    if not existed:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def has_run(run_dir: Path) -> bool:
@@ -68,11 +209,31 @@ def can_resume(run_dir: Path) -> bool:
     return (run_dir / CHECKPOINT).exists() and (run_dir / CONFIG).exists()
 
 
-def write_config(run_dir: Path, spec: Any, data: DataSplits) -> None:
-    """Write ``config.yaml``: ``spec`` with the data's shape, so the run's graph can
-    be rebuilt from the folder alone."""
-    shapes = {"input_shape": list(data.input_shape), "num_classes": data.num_classes}
-    atomic_write_text(run_dir / CONFIG, dump_spec(spec.model_copy(update=shapes)))
+#: ``search:`` fields a resumed run may change (recorded in its config.yaml):
+#: more epochs extend a run, the rest say where it runs, not what it searches.
+RESUMABLE = ("epochs", "max_steps", "device", "data_root")
+
+
+def with_shapes(spec: Any, data: DataSplits) -> Any:
+    """``spec`` with the data's input shape and class count, as ``config.yaml`` holds it."""
+    return spec.model_copy(
+        update={"input_shape": list(data.input_shape), "num_classes": data.num_classes}
+    )
+
+
+def write_config(run_dir: Path, spec: Any) -> None:
+    """Write ``config.yaml``: ``spec`` (with its data's shape, :func:`with_shapes`),
+    so the run's graph can be rebuilt from the folder alone."""
+    atomic_write_text(run_dir / CONFIG, dump_spec(spec))
+
+
+def run_identity(spec: Any) -> dict[str, Any]:
+    """What a checkpoint of ``spec`` must be resumed with: the spec less :data:`RESUMABLE`,
+    as ``config.yaml`` gives it back (a spec's defaults fill in when it is read)."""
+    found = parse_spec(dump_spec(spec)).model_dump(mode="json", by_alias=True)
+    for name in RESUMABLE:
+        found["search"].pop(name, None)
+    return found
 
 
 def load_run_spec(run_dir: Path) -> Any:

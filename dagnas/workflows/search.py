@@ -11,12 +11,10 @@ the data (:mod:`dagnas.engine.distributed`); only rank 0 writes.
 from __future__ import annotations
 
 import logging
+import math
 import random
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +35,14 @@ from dagnas.io import atomic_write_json
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
-from dagnas.workflows.rundir import SUMMARY, load_search_data, new_run_dir, write_config
+from dagnas.workflows.rundir import (
+    SUMMARY,
+    load_search_data,
+    run_folder,
+    run_identity,
+    with_shapes,
+    write_config,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,49 +82,6 @@ class RunOutcome:
     metrics: list[dict[str, Any]]
 
 
-class StopRequest:
-    """Set by a signal while :func:`stop_on_signal` is active; a search polls it."""
-
-    def __init__(self) -> None:
-        self.signum: int | None = None
-        self.at = 0.0
-
-    def __call__(self) -> bool:
-        return self.signum is not None
-
-
-#: Seconds after a stop request during which more signals repeat it (torchrun
-#: forwards the Ctrl-C its workers already got); a signal later aborts at once.
-REPEAT_WINDOW = 1.0
-
-
-@contextmanager
-def stop_on_signal() -> Iterator[StopRequest]:
-    """For the block: the first SIGINT (Ctrl-C) or SIGTERM asks the search to stop
-    after its current step; another one, a second or more later, interrupts at
-    once (KeyboardInterrupt). Outside the main thread signals cannot be caught,
-    and the request never comes."""
-    stop = StopRequest()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        now = time.monotonic()
-        if stop.signum is None:
-            stop.signum, stop.at = signum, now
-            log.warning("stopping after this step (a checkpoint follows); again to abort at once")
-        elif now - stop.at > REPEAT_WINDOW:
-            raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def build_supernet(spec: Any, input_shape: tuple[int, ...], num_classes: int) -> Supernet:
     """The supernet of ``spec`` for inputs of ``input_shape`` and ``num_classes``
     classes, with the spec's relaxation: :func:`lower`, then compile."""
@@ -147,8 +109,10 @@ def search(
     if isinstance(spec, str | Path):
         spec = load_space(spec)
     spec = with_search(spec, **overrides)
-    folder = None if run_dir is None else new_run_dir(spec, run_dir)
-    return run_search(spec, folder, on_step=on_step, stop=stop)
+    if run_dir is None:
+        return run_search(spec, None, on_step=on_step, stop=stop)
+    with run_folder(spec, run_dir) as folder:
+        return run_search(spec, folder, on_step=on_step, stop=stop)
 
 
 def _summary(
@@ -161,7 +125,7 @@ def _summary(
 ) -> dict[str, Any]:
     """``summary.json`` of a search; ``where``: its device and process count."""
     last = result.metrics[-1] if result.metrics else {}
-    return {
+    summary = {
         "space": spec.name,
         "kind": spec.kind,
         "data": spec.search.data,
@@ -180,6 +144,30 @@ def _summary(
         "architecture_hash": canonical_hash(arch),
         "nb201": arch.graph.get("nb201"),
     }
+    # strict JSON writes a non-finite number as null: say which were
+    summary["non_finite"] = sorted(
+        k for k, v in summary.items() if isinstance(v, float) and not math.isfinite(v)
+    )
+    return summary
+
+
+#: A validation loss above this many times log(classes) (a uniform guess's loss,
+#: where a search starts) is reported as a warning: the search has blown up.
+HUGE_LOSS = 1e3
+
+
+def loss_warnings(metrics: list[dict[str, Any]], num_classes: int) -> list[str]:
+    """Warnings about the last epoch's validation loss: huge though finite."""
+    if not metrics:
+        return []
+    loss, limit = metrics[-1]["val_loss"], HUGE_LOSS * math.log(max(num_classes, 2))
+    if loss is None or loss <= limit:
+        return []
+    return [
+        f"the validation loss ended at {loss:.3g}, more than {HUGE_LOSS:g} × log({num_classes})"
+        f" = {limit:.3g}: the search diverged though it stayed finite; lower search.weights.lr"
+        " or search.arch.lr"
+    ]
 
 
 def run_search(
@@ -202,21 +190,26 @@ def run_search(
     data = load_search_data(cfg)
     seed_all(cfg.seed)
     model = build_supernet(spec, data.input_shape, data.num_classes).to(device)
-    if run_dir is not None and not resume and here.is_main:
-        write_config(run_dir, spec, data)
+    spec = with_shapes(spec, data)
+    if run_dir is not None and here.is_main:  # a resumed run records its new epochs etc.
+        write_config(run_dir, spec)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
     callbacks: list[Callback] = [RunRecorder(run_dir)] if run_dir is not None else []
     callbacks += [OnStep(on_step)] if on_step else []
-    searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop)
+    config = run_identity(spec)
+    searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop, config=config)
     if resume and not searcher.resume():
-        log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
+        log.warning("%s holds no checkpoint yet: the run starts from the beginning", run_dir)
     result = searcher.run()
     mixing = {k: v.cpu() for k, v in result.mixing.items()}
     name = spec.name if run_dir is None else run_dir.name
     arch = derive(model.current_graph(), mixing, run=name, model=model, val=val)
     where = {"device": str(device), "processes": here.world}
     summary = _summary(spec, result, model, arch, where, time.perf_counter() - started)
+    summary["warnings"] = loss_warnings(result.metrics, data.num_classes)
+    for warning in summary["warnings"]:
+        log.warning("%s", warning)
     if run_dir is not None and here.is_main:
         write_architecture(arch, run_dir)
         atomic_write_json(run_dir / SUMMARY, summary)

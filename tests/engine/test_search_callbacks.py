@@ -78,6 +78,6 @@ def test_run_recorder_writes_the_histories(tiny_dag_graph, tmp_path):
 
 
 def test_divergence_codes_name_what_diverged():
-    assert [int(d) for d in Divergence] == [1, 2, 3, 4]
+    assert [int(d) for d in Divergence] == [1, 2, 3, 4, 5]
     assert Divergence(4).what == "the architecture parameters (α)"
     assert Divergence.TRAIN_LOSS.what == "the training loss"

@@ -124,3 +124,92 @@ def test_ddp_cli_run_matches_one_process_and_writes_once(tmp_path):
     arch = [json.loads((d / "architecture.json").read_text()) for d in (ddp, one)]
     edges = [sorted((e["source"], e["target"], e["op"]) for e in a["edges"]) for a in arch]
     assert edges[0] == edges[1]
+
+
+def images(shape: tuple[int, ...], n: int = 48, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, *shape, generator=g), torch.randint(0, 3, (n,), generator=g)
+
+
+def _seeded_rank(rank: int, graph, shape, folder: Path, tag: str, stop_at: int | None) -> None:
+    """One rank of a 2-epoch search seeded differently from the other rank (its own
+    weights, α and RNGs before the start), checkpointing into ``folder/run``, resuming
+    from there when a checkpoint is present; saves its final state as ``tag<rank>.pt``."""
+    torch.set_num_threads(1)
+    init = f"file://{folder}/{tag}.store"
+    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=WORLD)
+    torch.manual_seed(100 + rank)
+    cfg = SearchConfig.model_validate({"epochs": 2, "batch_size": 16, "arch": {"lr": 0.05}})
+    run_dir = folder / "run"
+    run_dir.mkdir(exist_ok=True)
+    searcher = Searcher(compile_supernet(graph), images(shape), images(shape, seed=1), cfg, run_dir)
+    searcher.resume()
+    if stop_at is not None:
+        searcher.should_stop = lambda: searcher.step >= stop_at
+    searcher.run()
+    torch.save(searcher.state_dict(), folder / f"{tag}{rank}.pt")
+    dist.destroy_process_group()
+
+
+def two_ranks(graph, shape, folder: Path, tag: str, stop_at: int | None = None) -> list[dict]:
+    """The final states of both ranks of a :func:`_seeded_rank` search."""
+    folder.mkdir(exist_ok=True)
+    procs = [
+        FORK.Process(target=_seeded_rank, args=(r, graph, shape, folder, tag, stop_at))
+        for r in range(WORLD)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0, f"rank exit code {p.exitcode}"
+    return [torch.load(folder / f"{tag}{r}.pt", weights_only=True) for r in range(WORLD)]
+
+
+def assert_same_state(a: dict, b: dict, where: str = "state") -> None:
+    """Bitwise the same search state (tensors, containers, the metrics less their timings)."""
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), where
+    elif isinstance(a, dict):
+        assert sorted(a) == sorted(b), where
+        for key in a:
+            assert_same_state(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_state(x, y, f"{where}[{i}]")
+    elif where.endswith(".metrics"):
+        untimed = [
+            [{k: v for k, v in m.items() if "time" not in k} for m in json.loads(s)] for s in (a, b)
+        ]
+        assert untimed[0] == untimed[1], where
+    else:
+        assert a == b, where
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("space", ["cell", "dense"])
+def test_ranks_seeded_apart_end_equal_with_batchnorm(
+    tiny_cell_graph, tiny_dense_graph, tmp_path, space
+):
+    """A darts_cell (BatchNorm) and a dense_blocks space (a sampler's state): every
+    rank starts from rank 0's state, so weights, buffers, α, optimizers, sampler
+    and RNGs are equal on both ranks at the end."""
+    graph, shape = (tiny_cell_graph, (1, 8, 8)) if space == "cell" else (tiny_dense_graph, (5,))
+    ranks = two_ranks(graph, shape, tmp_path, "whole")
+    assert any(k.endswith("running_mean") for k in ranks[0]["model"]) == (space == "cell")
+    assert_same_state(ranks[0], ranks[1])
+
+
+@pytest.mark.slow
+def test_ddp_run_stopped_mid_epoch_resumes_to_the_same_state(tiny_cell_graph, tmp_path):
+    whole = two_ranks(tiny_cell_graph, (1, 8, 8), tmp_path / "a", "whole")
+    stopped = two_ranks(tiny_cell_graph, (1, 8, 8), tmp_path / "b", "stopped", stop_at=4)
+    assert stopped[0]["step"] == 4
+    resumed = two_ranks(tiny_cell_graph, (1, 8, 8), tmp_path / "b", "resumed")
+    assert_same_state(resumed[0], resumed[1])
+    for key in ("model", "w_opt", "a_opt", "components", "rng_torch", "train", "val"):
+        assert_same_state(resumed[0][key], whole[0][key], key)
+    for a, b in zip(*(json.loads(r[0]["metrics"]) for r in (resumed, whole)), strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-9)
+        assert a["val_loss"] == b["val_loss"] and a["train_acc"] == b["train_acc"]

@@ -8,8 +8,8 @@ import signal
 
 import pytest
 
-import dagnas.workflows.search
-from dagnas.workflows.search import stop_on_signal
+import dagnas.workflows.signals
+from dagnas.workflows.signals import Interrupted, stop_on_signal
 
 
 def test_first_signal_asks_repeats_coalesce_a_later_one_aborts(monkeypatch):
@@ -19,7 +19,7 @@ def test_first_signal_asks_repeats_coalesce_a_later_one_aborts(monkeypatch):
         os.kill(os.getpid(), signal.SIGTERM)
         os.kill(os.getpid(), signal.SIGINT)  # torchrun forwarding the same Ctrl-C
         assert stop() and stop.signum == signal.SIGTERM
-        monkeypatch.setattr(dagnas.workflows.search, "REPEAT_WINDOW", -1.0)
-        with pytest.raises(KeyboardInterrupt):
+        monkeypatch.setattr(dagnas.workflows.signals, "REPEAT_WINDOW", -1.0)
+        with pytest.raises(Interrupted):
             os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is before
