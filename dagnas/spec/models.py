@@ -20,6 +20,7 @@ from pydantic import (
 
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import SpecError, format_loc
+from dagnas.loggers import LOGGERS
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
 from dagnas.registry import Component, Registry, Strict, resolve_component
@@ -96,6 +97,9 @@ class SearchConfig(Strict):
     hypergradient: Annotated[Component, component_of(HYPERGRADIENTS)] = Component(name="first")
     schedule: Annotated[Component, component_of(SCHEDULES)] = Component(name="alternate")
     regularizers: list[Annotated[Component, component_of(REGULARIZERS)]] = []
+    loggers: list[Annotated[Component, component_of(LOGGERS)]] = Field(
+        [], description="experiment trackers fed every epoch: csv, tensorboard, mlflow, wandb"
+    )
     checkpoint_every: PositiveInt | None = Field(
         None, description="also checkpoint every N steps (always: at each epoch's end)"
     )

@@ -26,14 +26,16 @@ import numpy as np
 import torch
 
 from dagnas.compile import Supernet, compile_supernet
-from dagnas.engine.callbacks import Callback, OnStep, RunRecorder, StepHook
+from dagnas.engine.callbacks import Callback, OnStep, StepHook, mixing_table
 from dagnas.engine.derive import derive
 from dagnas.engine.distributed import current
 from dagnas.engine.loop import Searcher, SearchResult
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
+from dagnas.export.margins import derivation_margins, near_uniform
 from dagnas.graph import canonical_hash
 from dagnas.io import atomic_write_json
+from dagnas.loggers.callbacks import run_watchers
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
@@ -179,7 +181,23 @@ def _summary(
         "wall_time": wall_time,
         "architecture_hash": canonical_hash(arch),
         "nb201": arch.graph.get("nb201"),
+        **_decidedness(arch),
     }
+
+
+def _decidedness(arch: nx.DiGraph) -> dict[str, Any]:
+    """Per searched edge the chosen op's lead over the runner-up, and whether most
+    leads are tiny (a warning then: the derived architecture is close to arbitrary)."""
+    margins = derivation_margins(arch)
+    flat = near_uniform(margins)
+    if flat:
+        log.warning(
+            "the mixing weights end near uniform (median lead of the chosen op %.3f):"
+            " the derived architecture is close to arbitrary; search longer or with"
+            " another relaxation",
+            sorted(margins.values())[len(margins) // 2],
+        )
+    return {"choice_margins": margins, "near_uniform": flat}
 
 
 def run_search(
@@ -206,7 +224,7 @@ def run_search(
         write_config(run_dir, spec, data)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    callbacks: list[Callback] = [RunRecorder(run_dir)] if run_dir is not None else []
+    callbacks: list[Callback] = run_watchers(spec, run_dir) if run_dir is not None else []
     callbacks += [OnStep(on_step)] if on_step else []
     searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop)
     if resume and not searcher.resume():
@@ -218,7 +236,7 @@ def run_search(
     where = {"device": str(device), "processes": here.world}
     summary = _summary(spec, result, model, arch, where, time.perf_counter() - started)
     if run_dir is not None and here.is_main:
-        write_architecture(arch, run_dir)
+        write_architecture(arch, run_dir, mixing=mixing_table(model, mixing))
         atomic_write_json(run_dir / SUMMARY, summary)
     if result.interrupted:
         log.info(
