@@ -209,7 +209,7 @@ def _prepare(rows: Sequence[dict[str, Any]], cfg: PredictorConfig) -> _Prepared:
     if len(datasets) != 1:
         raise DagnasError(
             f"fit a predictor on one dataset; the rows hold {datasets or 'none'}: "
-            "choose one with --dataset"
+            "choose one with --filter-dataset"
         )
     records = architecture_table(rows, by=("dataset",))
     graphs = {r["hash"]: from_json_dict(r["graph"]) for r in rows}

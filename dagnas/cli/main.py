@@ -1,4 +1,4 @@
-"""The ``dagnas`` command group: logging, and DagnasErrors shown as messages."""
+"""The ``dagnas`` command group: logging, plugins, and DagnasErrors shown as messages."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from typing import Any
 
 import click
 
+from dagnas import __version__
+from dagnas.cli.catalog import ops
 from dagnas.cli.compare import compare
 from dagnas.cli.evaluate import analyze, evaluate, predict
 from dagnas.cli.formats import export, query
+from dagnas.cli.options import add_verbosity, quiet_option, verbose_option
 from dagnas.cli.search import derive, run, sample, schema, spaces, validate
 from dagnas.cli.train import train
 from dagnas.errors import DagnasError, SpecError
+from dagnas.plugins import load_plugins
 
 
 class UserError(click.ClickException):
@@ -33,14 +37,29 @@ class Group(click.Group):
             raise UserError(e) from None
 
 
-@click.group(cls=Group)
-@click.option("-v", "--verbose", is_flag=True, help="Log every epoch.")
-def main(verbose: bool) -> None:
-    """Differentiable architecture search over graph search spaces."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+@click.group(cls=Group, context_settings={"show_default": True})
+@click.version_option(__version__, "--version", prog_name="dagnas")
+@verbose_option()
+@quiet_option("No progress display (any command).", expose=False)
+@click.option(
+    "--import",
+    "imports",
+    multiple=True,
+    metavar="MODULE",
+    help="Import MODULE first: its registered ops, relaxations, rules... (repeatable).",
+)
+def main(imports: tuple[str, ...]) -> None:
+    """Differentiable architecture search over graph search spaces.
+
+    Results go to stdout, progress and logs to stderr. Plugins of the
+    entry-point group `dagnas.plugins` are loaded first.
+    """
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.getLogger().level)
+    try:
+        load_plugins(imports)
+    except DagnasError as e:
+        raise UserError(e) from None
 
 
 COMMANDS = (
@@ -48,6 +67,7 @@ COMMANDS = (
     derive,
     validate,
     spaces,
+    ops,
     sample,
     schema,
     compare,
@@ -59,4 +79,5 @@ COMMANDS = (
     query,
 )
 for command in COMMANDS:
+    add_verbosity(command)
     main.add_command(command)

@@ -98,7 +98,7 @@ def _edge_graph(spec: DagSpec, index: dict[str, int]) -> nx.DiGraph:
     """The edges as a graph over node names (edge attribute ``i``: the edge's position)."""
     g = nx.DiGraph()
     g.add_nodes_from(index)
-    domains: set[str] = set()
+    domains: dict[str, set[str]] = {}
     for i, e in enumerate(spec.edges):
         for end, name in (("from", e.source), ("to", e.target)):
             if name not in index:
@@ -118,9 +118,16 @@ def _edge_graph(spec: DagSpec, index: dict[str, int]) -> nx.DiGraph:
                 ("edges", i, "from"), f"output node '{e.source}' cannot have outgoing edges"
             )
         g.add_edge(e.source, e.target, i=i)
-        domains |= {OPS.get(op).domain for op in e.ops} - {"any"}
+        for op in e.ops:
+            domains.setdefault(OPS.get(op).domain, set()).add(op)
+    domains.pop("any", None)
     if len(domains) > 1:
-        raise SpecIssue(("edges",), "a dag mixes image ops and vector ops; use one kind")
+        mixed = " and ".join(
+            f"{d} ops ({', '.join(sorted(ops))})" for d, ops in sorted(domains.items())
+        )
+        raise SpecIssue(
+            ("edges",), f"a dag mixes {mixed}; use ops of one domain (`dagnas ops` lists them)"
+        )
     return g
 
 

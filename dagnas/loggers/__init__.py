@@ -5,6 +5,13 @@ feeds them through :class:`dagnas.loggers.callbacks.TrackerCallback`.
 """
 
 from dagnas.loggers import files, services  # noqa: F401  (registers)
-from dagnas.loggers.base import LOGGERS, Tracker, close_all, open_trackers, scalars
+from dagnas.loggers.base import (
+    LOGGERS,
+    Tracker,
+    close_all,
+    epoch_trackers,
+    open_trackers,
+    scalars,
+)
 
-__all__ = ["LOGGERS", "Tracker", "close_all", "open_trackers", "scalars"]
+__all__ = ["LOGGERS", "Tracker", "close_all", "epoch_trackers", "open_trackers", "scalars"]

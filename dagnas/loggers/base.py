@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -96,3 +97,16 @@ def open_trackers(
 def close_all(trackers: Sequence[Tracker]) -> None:
     for tracker in trackers:
         tracker.close()
+
+
+@contextmanager
+def epoch_trackers(
+    names: Sequence[str], folder: Path, name: str, config: Mapping[str, Any]
+) -> Iterator[Callable[[Mapping[str, Any]], None] | None]:
+    """For the block, a function that logs an epoch's record to the trackers
+    ``names`` (None without any), closed after the block: a training's trackers."""
+    trackers = open_trackers([Component(name=n) for n in names], folder, name, config)
+    try:
+        yield (lambda record: [t.log(record) for t in trackers]) if trackers else None
+    finally:
+        close_all(trackers)

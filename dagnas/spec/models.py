@@ -9,14 +9,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     PrivateAttr,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import SpecError, format_loc
@@ -28,27 +30,51 @@ from dagnas.relax import RELAXATIONS
 from dagnas.spec.yamldoc import Locator
 
 
-def _check_op(name: str) -> str:
-    if name not in OPS:
-        raise ValueError(OPS.unknown_message(name))
-    return name
+class Registered:
+    """Annotation: a name (``str`` field) or a component (``Component`` field) of
+    ``registry``, checked when validated; its JSON Schema lists the names registered
+    when the schema is made (a plugin's included). A component may be written as
+    its name alone (``relaxation: softmax``) or as ``{name: ..., options}``."""
+
+    def __init__(self, registry: Registry[Any]):
+        self.registry = registry
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        if source is Component:
+            check: Any = lambda comp: resolve_component(self.registry, comp)  # noqa: E731
+        else:
+            check = self._check_name
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def _check_name(self, name: str) -> str:
+        if name not in self.registry:
+            raise ValueError(self.registry.unknown_message(name))
+        return name
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
+        name = {"type": "string", "enum": self.registry.names()}
+        if schema.get("type") == "str" or schema.get("schema", {}).get("type") == "str":
+            return {**name, "description": f"a registered {self.registry.what}"}
+        options = {
+            "type": "object",
+            "properties": {"name": name},
+            "required": ["name"],
+            "additionalProperties": True,
+        }
+        return {
+            "anyOf": [name, options],
+            "description": f"a registered {self.registry.what}: its name, or a mapping"
+            " with its name and options",
+        }
 
 
-OpName = Annotated[str, AfterValidator(_check_op)]
+OpName = Annotated[str, Registered(OPS)]
+ActivationName = Annotated[str, Registered(ACTIVATIONS)]
 
 
-def _check_activation(name: str) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(ACTIVATIONS.unknown_message(name))
-    return name
-
-
-ActivationName = Annotated[str, AfterValidator(_check_activation)]
-
-
-def component_of(registry: Registry[Any]) -> AfterValidator:
+def component_of(registry: Registry[Any]) -> Registered:
     """Validate a Component against ``registry``, filling its option defaults in."""
-    return AfterValidator(lambda comp: resolve_component(registry, comp))
+    return Registered(registry)
 
 
 class WeightOptim(Strict):

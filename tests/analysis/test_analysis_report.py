@@ -89,12 +89,12 @@ def test_cli_analyze_prints_the_strongest_correlations_and_writes_the_report(
     path, _ = two_datasets
     out = tmp_path / "report"
     res = CliRunner().invoke(
-        main, ["analyze", str(path), "--dataset", "up", "--out", str(out), "--boot", "100"]
+        main, ["analyze", str(path), "--filter-dataset", "up", "--out", str(out), "--boot", "100"]
     )
     assert res.exit_code == 0, res.output
     assert res.output.startswith("up (40 architectures): depth ρ=+0.9")
     assert (out / "report.md").exists() and not (out / "heatmap_down.png").exists()
-    empty = CliRunner().invoke(main, ["analyze", str(path), "--dataset", "cifar10"])
+    empty = CliRunner().invoke(main, ["analyze", str(path), "--filter-dataset", "cifar10"])
     assert empty.exit_code == 1 and "no evaluations to analyse" in empty.output
 
 
