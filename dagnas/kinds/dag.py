@@ -31,9 +31,13 @@ class NodeSpec(Strict):
     """A node of a `dag` space."""
 
     name: str
+    """the node's name (letters, digits, _)"""
     role: Literal["input", "hidden", "output"] = "hidden"
+    """input, hidden or output"""
     width: PositiveInt | None = Field(None, le=65536)
+    """features (vector DAGs) or channels (image DAGs); an output defaults to the classes"""
     aggregate: Literal["sum", "mean"] = "sum"
+    """how the node combines its incoming edges"""
 
     @field_validator("name")
     @classmethod
@@ -51,17 +55,24 @@ class EdgeSpec(Strict):
 
     model_config = Strict.model_config | {"populate_by_name": True}
     source: str = Field(alias="from")
+    """the node the edge leaves"""
     target: str = Field(alias="to")
+    """the node the edge enters"""
     ops: list[OpName] = Field(min_length=1)
+    """the edge's candidate ops (all image or all vector; `dagnas ops` lists them)"""
 
 
 class DagSpec(SpaceBase):
     """Any DAG a user writes: named nodes, edges with candidate ops."""
 
     kind: Literal["dag"]
+    """the space kind"""
     nodes: list[NodeSpec] = Field(min_length=2)
+    """the nodes, at least one input and one output"""
     edges: list[EdgeSpec] = Field(min_length=1)
+    """the edges with their candidate ops"""
     derive: DeriveRule = Component(name="argmax")
+    """the rule that turns mixing weights into an architecture"""
 
     @model_validator(mode="after")
     def _graph_ok(self) -> DagSpec:
