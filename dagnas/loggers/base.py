@@ -10,15 +10,12 @@ pydantic ``Options`` model, checked like every component's.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from dagnas.errors import DagnasError
 from dagnas.registry import Component, NoOptions, Registry, Strict
 
 #: ``{choice key: {op: weight}}``, as a line of ``alpha.jsonl`` holds it
@@ -74,17 +71,6 @@ def flat_config(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             out[key] = str(v)
     return out
-
-
-def optional_module(module: str, extra: str, what: str) -> ModuleType:
-    """Import ``module``, or a DagnasError naming the extra that installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as e:
-        raise DagnasError(
-            f"{what} needs the '{module.split('.')[0]}' package ({e}); install it with"
-            f" pip install 'dagnas[{extra}]'"
-        ) from None
 
 
 def open_trackers(

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dagnas.extras import optional_module
 from dagnas.io import atomic_write_text
 from dagnas.loggers.base import (
     LOGGERS,
     AlphaTable,
     Tracker,
     flat_config,
-    optional_module,
     scalars,
 )
 

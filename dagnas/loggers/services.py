@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from dagnas.extras import optional_module
 from dagnas.loggers.base import (
     LOGGERS,
     AlphaTable,
     Tracker,
     flat_config,
-    optional_module,
     scalars,
 )
 from dagnas.registry import Strict
