@@ -152,3 +152,21 @@ def test_wandb_tracker_writes_an_offline_run(tmp_path: Path) -> None:
     tracker.close()
     [found] = (tmp_path / "wandb").glob("offline-run-*")
     assert list(found.glob("*.wandb"))
+
+
+def test_train_logs_the_same_way(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dagnas.cli import main
+    from tests.cli.test_cli_evaluate import arch_file
+
+    out = tmp_path / "train"
+    args = ["train", str(arch_file(tmp_path)), "--train-epochs", "2", "--data-limit", "100"]
+    args += ["--device", "cpu", "--out", str(out), "--logger", "csv", "--logger", "tensorboard"]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["out"] == str(out)
+    metrics = _jsonl(out / "metrics.jsonl")
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert [{k: float(v) for k, v in r.items()} for r in rows] == metrics
+    assert list((out / "tensorboard").glob("events.out.tfevents.*"))
