@@ -14,18 +14,8 @@ from click.testing import CliRunner
 import dagnas
 from dagnas.cli import main
 from dagnas.cli.options import default_folder
+from tests.cli.test_cli_run import TINY
 
-TINY = """\
-kind: darts_cell
-name: tiny
-channels: 4
-layers: 2
-reductions: [1]
-stem_multiplier: 1
-nodes: 2
-ops: [none, skip_connect, max_pool_3x3, sep_conv_3x3]
-search: {epochs: 2, batch_size: 32, data_limit: 200}
-"""
 #: commands whose output is itself the result in a fixed format
 NO_JSON = {"schema"}
 

@@ -12,6 +12,7 @@ import pytest
 
 from dagnas import plugins
 from dagnas.errors import DagnasError
+from tests.spec.test_errors import DAG
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = '''\
@@ -25,17 +26,7 @@ def halve(c_in, c_out, stride, **_):
     """Multiply by one half."""
     return nn.Identity()
 '''
-SPACE = """\
-kind: dag
-nodes:
-  - {name: x, role: input}
-  - {name: h, width: 16}
-  - {name: out, role: output}
-edges:
-  - {from: x, to: h, ops: [linear_relu]}
-  - {from: h, to: out, ops: [linear, zero]}
-  - {from: x, to: out, ops: [halve, linear]}
-"""
+SPACE = DAG + "  - {from: x, to: out, ops: [halve, linear]}\n"
 
 
 def dagnas(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -14,29 +14,16 @@ from dagnas.loggers import LOGGERS, open_trackers, scalars
 from dagnas.loggers.services import mlflow_name
 from dagnas.registry import Component
 from dagnas.spec import parse_spec
+from tests.cli.test_cli_run import TINY
 
-TINY = """\
-kind: darts_cell
-name: tiny
-channels: 4
-layers: 2
-reductions: [1]
-stem_multiplier: 1
-nodes: 2
-ops: [none, skip_connect, max_pool_3x3, sep_conv_3x3]
-search:
-  epochs: 2
-  batch_size: 32
-  data_limit: 200
-  loggers: [tensorboard, csv]
-"""
+LOGGED = TINY.replace("search: {", "search: {loggers: [tensorboard, csv], ")
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-epoch search with the TensorBoard and CSV trackers."""
     out = tmp_path_factory.mktemp("loggers") / "run"
-    dagnas.search(parse_spec(TINY), out)
+    dagnas.search(parse_spec(LOGGED), out)
     return out
 
 
@@ -113,11 +100,11 @@ def test_scalars_leave_out_the_step_and_non_numbers() -> None:
 def test_loggers_are_registered_and_checked_in_the_spec() -> None:
     assert {"csv", "tensorboard", "mlflow", "wandb"} <= set(LOGGERS)
     with pytest.raises(SpecError, match=r"unknown logger 'tensorbord'.*did you mean 'tensorboard'"):
-        parse_spec(TINY.replace("[tensorboard, csv]", "[tensorbord]"))
-    spec = parse_spec(TINY.replace("[tensorboard, csv]", "[{name: wandb, project: p}]"))
+        parse_spec(LOGGED.replace("[tensorboard, csv]", "[tensorbord]"))
+    spec = parse_spec(LOGGED.replace("[tensorboard, csv]", "[{name: wandb, project: p}]"))
     assert spec.search.loggers[0].options == {"project": "p", "mode": "offline"}
     with pytest.raises(SpecError, match="option 'mode' of logger 'wandb'"):
-        parse_spec(TINY.replace("[tensorboard, csv]", "[{name: wandb, mode: online}]"))
+        parse_spec(LOGGED.replace("[tensorboard, csv]", "[{name: wandb, mode: online}]"))
 
 
 @pytest.mark.parametrize("name, module", [("mlflow", "mlflow"), ("wandb", "wandb")])
