@@ -148,3 +148,21 @@ def test_ops_lists_domain_width_stride_and_zero_ops() -> None:
     assert found["max_pool_3x3"]["width"].startswith("kept")
     assert found["linear"]["stride"].startswith("none")
     assert "sep_conv_3x3" in run("ops", "--domain", "image").stdout
+
+
+def test_ddp_workers_get_repeated_flags() -> None:
+    from dagnas.cli.search import _relaunch_args
+
+    given = {"set": ["a=1", "b=[1, 2]"], "logger": ["csv"], "json": True, "quiet": False}
+    assert _relaunch_args("s", {**given, "out": None, "epochs": 3}) == [
+        "s",
+        "--set",
+        "a=1",
+        "--set",
+        "b=[1, 2]",
+        "--logger",
+        "csv",
+        "--json",
+        "--epochs",
+        "3",
+    ]
