@@ -15,7 +15,16 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 from dagnas.errors import DagnasError
 
@@ -73,7 +82,9 @@ class Registry(Generic[T]):
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors, values immutable, numbers finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
 
 
 class NoOptions(Strict):
@@ -84,7 +95,7 @@ class Component(BaseModel):
     """A registered component by name, with its options as extra keys."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    name: str
+    name: str = Field(description="the registered component's name")
 
     @model_validator(mode="before")
     @classmethod
@@ -124,3 +135,47 @@ def resolve_component(registry: Registry[Any], comp: Component) -> Component:
                 msgs.append(f"option '{field}' of {registry.what} '{comp.name}': {err['msg']}")
         raise ValueError("; ".join(msgs)) from None
     return Component(name=comp.name, **opts.model_dump())
+
+
+class NamesOf:
+    """Annotation: the JSON Schema of a name (``str``) or a component (``Component``)
+    of ``registry``, listing the names registered when the schema is made (a
+    plugin's included). A component may be written as its name alone
+    (``relaxation: softmax``) or as ``{name: ..., options}``."""
+
+    def __init__(self, registry: Registry[Any]):
+        self.registry = registry
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
+        name = {"type": "string", "enum": self.registry.names()}
+        if "str" in (schema.get("type"), schema.get("schema", {}).get("type")):
+            return {**name, "description": f"a registered {self.registry.what}"}
+        options = {
+            "type": "object",
+            "properties": {"name": name},
+            "required": ["name"],
+            "additionalProperties": True,
+        }
+        return {
+            "anyOf": [name, options],
+            "description": f"a registered {self.registry.what}: its name, or a mapping"
+            " with its name and options",
+        }
+
+
+class Registered(NamesOf):
+    """Annotation: a name or a component of ``registry``, checked when validated
+    (a component's options filled in, see :func:`resolve_component`), with the
+    JSON Schema of :class:`NamesOf`."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        check = self._check_component if source is Component else self._check_name
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def _check_component(self, comp: Component) -> Component:
+        return resolve_component(self.registry, comp)
+
+    def _check_name(self, name: str) -> str:
+        if name not in self.registry:
+            raise ValueError(self.registry.unknown_message(name))
+        return name

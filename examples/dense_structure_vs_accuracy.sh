@@ -9,11 +9,11 @@ DATA=${DATA:-../shared/data}
 OUT=${OUT:-runs/dense_eval}
 STORE=$OUT/evals.sqlite
 mkdir -p "$OUT"
-dagnas evaluate dense_mnist --sample 64 --data digits --epochs 40 --batch-size 64 --lr 0.05 \
+dagnas evaluate dense_mnist --sample 64 --data digits --train-epochs 40 --batch-size 64 --lr 0.05 \
     --seeds 3 --workers 2 --store "$STORE"
-dagnas evaluate dense_mnist --sample 64 --data mnist --data-root "$DATA" --epochs 5 \
+dagnas evaluate dense_mnist --sample 64 --data mnist --data-root "$DATA" --train-epochs 5 \
     --batch-size 128 --lr 0.05 --workers 2 --store "$STORE"
 dagnas analyze "$STORE" --by dataset --out "$OUT/report"
 for d in digits mnist; do
-    dagnas predict fit "$STORE" --dataset "$d" --out "$OUT/predict-$d.pt"
+    dagnas predict fit "$STORE" --filter-dataset "$d" --out "$OUT/predict-$d"
 done

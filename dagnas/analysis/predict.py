@@ -33,6 +33,7 @@ from torch import nn
 from dagnas.analysis.metrics import architecture_table, metric_names
 from dagnas.errors import DagnasError
 from dagnas.export import to_pyg
+from dagnas.extras import optional_module
 from dagnas.graph import active_subgraph, from_json_dict
 from dagnas.io import atomic_write
 
@@ -127,6 +128,7 @@ class Predictor:
 
 def load_predictor(path: str | os.PathLike[str]) -> Predictor:
     """A Predictor written by :meth:`Predictor.save`."""
+    optional_module("torch_geometric", "pyg", "the accuracy predictor")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         cfg = PredictorConfig(**state["meta"]["config"])
@@ -209,7 +211,7 @@ def _prepare(rows: Sequence[dict[str, Any]], cfg: PredictorConfig) -> _Prepared:
     if len(datasets) != 1:
         raise DagnasError(
             f"fit a predictor on one dataset; the rows hold {datasets or 'none'}: "
-            "choose one with --dataset"
+            "choose one with --filter-dataset"
         )
     records = architecture_table(rows, by=("dataset",))
     graphs = {r["hash"]: from_json_dict(r["graph"]) for r in rows}
@@ -277,6 +279,7 @@ def fit_predictor(
     returned one on every architecture."""
     if isinstance(splits, bool) or not isinstance(splits, int) or splits < 1:
         raise DagnasError(f"splits must be an integer >= 1, got {splits!r}")
+    optional_module("torch_geometric", "pyg", "the accuracy predictor")
     p = _prepare(rows, cfg)
     tested = [_test_split(p, cfg, cfg.seed + k) for k in range(splits)]
     result = FitResult(p.meta["dataset"], len(p.records), tested)

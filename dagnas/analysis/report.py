@@ -6,6 +6,13 @@ group and compares groups pairwise (:mod:`dagnas.analysis.stats`), and
 writes into ``out``: ``report.md``, ``stats.json``, ``architectures.csv``,
 ``scatter_<metric>.png`` (every group's points and least-squares trend line)
 and ``heatmap_<group>.png`` (Spearman ρ between accuracy and the metrics).
+
+Small groups: below :data:`MIN_CI_N` architectures no bootstrap interval is
+computed or shown, and a warning says so. With so few points a percentile
+bootstrap resamples only a handful of distinct sets, many with ties, and its
+interval can be narrow and even exclude the estimate (at n = 4: ρ = −0.78
+with "CI [−1.00, −0.77]" beside p = 0.23); the p-values, exact or
+asymptotic, stay in the report.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -28,6 +36,9 @@ from dagnas.errors import DagnasError
 from dagnas.io import atomic_write, atomic_write_json, atomic_write_text
 
 REPORT = "report.md"
+#: fewest architectures in a group for bootstrap intervals
+MIN_CI_N = 10
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,9 +92,10 @@ def correlations_of(
     groups = sorted({r["group"] for r in records})
     metrics = metric_names(records)
     sizes = {g: sum(r["group"] == g for r in records) for g in groups}
+    boot = {g: n_boot if sizes[g] >= MIN_CI_N else 0 for g in groups}  # see MIN_CI_N
     corr = {
         g: [
-            correlate(m, _column(records, g, m), _column(records, g, "accuracy"), n_boot, seed)
+            correlate(m, _column(records, g, m), _column(records, g, "accuracy"), boot[g], seed)
             for m in metrics
         ]
         for g in groups
@@ -93,7 +105,7 @@ def correlations_of(
             m,
             (a, _column(records, a, m), _column(records, a, "accuracy")),
             (b, _column(records, b, m), _column(records, b, "accuracy")),
-            n_boot,
+            min(boot[a], boot[b]),
             seed,
         )
         for a, b in itertools.combinations(groups, 2)
@@ -115,6 +127,14 @@ def analyze(
         raise DagnasError(f"no evaluations to analyse in {source or 'the store'}")
     records = architecture_table(rows, by)
     sizes, corr, diffs = correlations_of(records, n_boot, seed)
+    for group in sorted(g for g, n in sizes.items() if n < MIN_CI_N):
+        log.warning(
+            "%s: %d architectures; no bootstrap intervals under %d (too few points to"
+            " resample); the correlations are rough, read their p-values",
+            group,
+            sizes[group],
+            MIN_CI_N,
+        )
     result = Analysis(sizes, corr, diffs, records)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -167,6 +187,13 @@ def _slug(text: str) -> str:
 
 def _group_section(result: Analysis, group: str) -> list[str]:
     lines = [f"## {group} ({result.groups[group]} architectures)", ""]
+    if result.groups[group] < MIN_CI_N:
+        lines += [
+            f"**Fewer than {MIN_CI_N} architectures: no bootstrap intervals** (resampling so"
+            " few points gives intervals that mean little); read the p-values, and evaluate"
+            " more architectures for intervals.",
+            "",
+        ]
     top = result.strongest(group)
     if top:
         lines.append(

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from dagnas.cli.options import device_option, out_option, quiet_option
+from dagnas.cli.options import (
+    data_options,
+    default_folder,
+    device_option,
+    json_option,
+    out_option,
+    quiet_option,
+    set_option,
+)
 
 
 @click.command()
@@ -15,28 +24,46 @@ from dagnas.cli.options import device_option, out_option, quiet_option
 @click.option(
     "--methods",
     default="darts,crb",
-    show_default=True,
     help="Comma-separated presets (darts, crb, crb_admm) or relaxation names.",
 )
-@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--epochs", type=click.IntRange(min=1), help="Search epochs (default: the space's).")
+@click.option("--seeds", type=click.IntRange(min=1), default=3)
+@data_options(default=None)
+@set_option()
+@click.option("--epochs", type=click.IntRange(min=1), help="Search epochs (default: the spec's).")
 @click.option("--max-steps", type=click.IntRange(min=1), help="Stop each search after N steps.")
-@click.option("--retrain-epochs", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--train-epochs",
+    "retrain_epochs",
+    type=click.IntRange(min=1),
+    default=10,
+    help="Epochs of each derived architecture's retraining.",
+)
 @device_option()
-@out_option("Folder (default runs/compare-NAME).")
-@quiet_option("No progress bars.")
+@out_option("the comparison; give an existing one to continue it (default: runs/compare-NAME-TIME)")
+@quiet_option()
+@json_option()
 def compare(
-    space: str | None, methods: str, seeds: int, out: str | None, quiet: bool, **budget: Any
+    space: str | None,
+    methods: str,
+    seeds: int,
+    out: str | None,
+    quiet: bool,
+    overrides: dict[str, Any],
+    as_json: bool,
+    **budget: Any,
 ) -> None:
     """Search, retrain and table several METHODS × seeds on SPACE (resumable)."""
-    from dagnas.cli.progress import step_bar
+    from dagnas.cli.progress import plain, step_bar
     from dagnas.spaces import load_space
-    from dagnas.workflows.compare import Budget, markdown, run_compare
+    from dagnas.spec.overrides import apply_overrides
+    from dagnas.workflows.compare import Budget, markdown, report_title, run_compare
     from dagnas.workflows.methods import parse_methods
+    from dagnas.workflows.search import with_search
 
     chosen = parse_methods(methods)
-    spec = load_space(space)
-    folder = Path(out) if out else Path("runs") / f"compare-{spec.name}"
+    data = {k: budget.pop(k) for k in ("data", "data_root", "data_limit")}
+    spec = apply_overrides(with_search(load_space(space), **data), overrides, origin="--set")
+    folder = Path(out) if out else default_folder(f"compare-{spec.name}")
     rows = run_compare(
         spec,
         chosen,
@@ -45,5 +72,8 @@ def compare(
         Budget(**budget),
         bar=lambda label: step_bar(label, enabled=not quiet),
     )
-    click.echo(markdown(rows, spec.name))
-    click.echo(f"results in {folder}")
+    if as_json:
+        click.echo(json.dumps({"folder": str(folder), "rows": plain(rows)}))
+    else:
+        click.echo(markdown(rows, report_title(spec)))
+    click.echo(f"results in {folder} (continue it with --out {folder})", err=True)

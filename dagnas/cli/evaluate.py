@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +10,16 @@ import click
 
 from dagnas.cli.options import (
     data_options,
+    default_folder,
+    json_option,
     out_option,
     quiet_option,
     seed_option,
     store_filters,
     train_options,
 )
+
+PREDICTOR = "predictor.pt"
 
 
 @click.command()
@@ -23,27 +28,29 @@ from dagnas.cli.options import (
 @data_options()
 @train_options(epochs=1)
 @click.option("--seeds", type=click.IntRange(min=1), default=1, help="Train seeds 0..S-1.")
-@click.option("--sample-seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--sample-seed", type=click.IntRange(min=0), default=0)
+@click.option("--workers", type=click.IntRange(min=1), default=1)
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local")
 @click.option("--address", help="Ray cluster address (default: a local Ray instance).")
 @click.option(
     "--store",
     type=click.Path(dir_okay=False),
     default="evaluations.sqlite",
-    show_default=True,
-    help="SQLite evaluations store (shared safely by several writers).",
+    help="SQLite evaluations store, added to (shared safely by several writers).",
 )
 @click.option(
     "--rank-with",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A predictor from `dagnas predict fit`: train the N ranked best of POOL×N drawn.",
+    type=click.Path(exists=True),
+    callback=lambda ctx, param, value: _predictor_file(value),
+    help="A predictor from `dagnas predict fit` (its folder or predictor.pt): train the N"
+    " ranked best of POOL×N drawn.",
 )
-@click.option("--pool", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("--pool", type=click.IntRange(min=1), default=4)
 @quiet_option()
-def evaluate(space: str, store: str, quiet: bool, **opts: Any) -> None:
+@json_option()
+def evaluate(space: str, store: str, quiet: bool, as_json: bool, **opts: Any) -> None:
     """Train SPACE's candidates standalone and record them in the store (resumable)."""
-    from dagnas.cli.progress import console, summary_table, task_bar
+    from dagnas.cli.progress import show_result, task_bar
     from dagnas.evaluate.jobs import DataRef, EvalPlan, evaluate_space
     from dagnas.spaces import load_space
     from dagnas.training.retrain import TrainConfig
@@ -67,7 +74,12 @@ def evaluate(space: str, store: str, quiet: bool, **opts: Any) -> None:
         "wall time (s)": summary.wall_time,
         "store": summary.store,
     }
-    console.print(summary_table(f"dagnas evaluate: {spec.name} on {data.name}", rows))
+    show_result(f"dagnas evaluate: {spec.name} on {data.name}", rows, as_json)
+
+
+def _predictor_file(path: str | None) -> str | None:
+    """``path``, or ``path/predictor.pt`` when it is a folder."""
+    return str(Path(path) / PREDICTOR) if path and Path(path).is_dir() else path
 
 
 def read_rows(store: str, **where: Any) -> list[dict[str, Any]]:
@@ -80,24 +92,50 @@ def read_rows(store: str, **where: Any) -> list[dict[str, Any]]:
 
 @click.command()
 @click.argument("store", type=click.Path(exists=True, dir_okay=False))
-@click.option("--by", default="dataset", show_default=True, help="dataset, space, epochs, budget.")
+@click.option("--by", default="dataset", help="dataset, space, epochs, budget.")
 @store_filters
-@out_option("Folder (default: STORE-report/).")
-@click.option("--boot", type=click.IntRange(min=100), default=1000, show_default=True)
-@seed_option()
-def analyze(store: str, by: str, out: str | None, boot: int, seed: int, **where: Any) -> None:
-    """Relate DAG metrics to accuracy in STORE: report.md, stats.json and PNG plots."""
+@out_option("report.md, stats.json and plots (default: runs/analyze-STORE-TIME)")
+@click.option("--boot", type=click.IntRange(min=100), default=1000, help="Bootstrap resamples.")
+@seed_option("Bootstrap seed.")
+@json_option()
+def analyze(
+    store: str, by: str, out: str | None, boot: int, seed: int, as_json: bool, **where: Any
+) -> None:
+    """Relate DAG metrics to accuracy in STORE: report.md, stats.json and PNG plots.
+
+    A group of fewer than 10 architectures gets no bootstrap intervals (a warning
+    says so): resampling so few points gives intervals that mean little.
+    """
     from dagnas.analysis.report import REPORT, analyze
 
-    folder = Path(out) if out else Path(store).with_name(Path(store).stem + "-report")
+    folder = Path(out) if out else default_folder(f"analyze-{Path(store).stem}")
     columns = [c.strip() for c in by.split(",") if c.strip()]
     result = analyze(read_rows(store, **where), folder, columns, boot, seed, source=store)
+    lines = {}
     for group in sorted(result.groups):
-        top = ", ".join(
-            f"{result.label(group, c.metric)} ρ={c.spearman:+.2f}" for c in result.strongest(group)
+        top = result.strongest(group)
+        lines[group] = {
+            "architectures": result.groups[group],
+            "strongest": [
+                {
+                    "metric": result.label(group, c.metric),
+                    "spearman": c.spearman,
+                    "p": c.spearman_p,
+                    "ci": list(c.spearman_ci),
+                }
+                for c in top
+            ],
+        }
+        text = ", ".join(
+            f"{result.label(group, c.metric)} ρ={c.spearman:+.2f} (p={c.spearman_p:.2g})"
+            for c in top
         )
-        click.echo(f"{group} ({result.groups[group]} architectures): {top or 'no variation'}")
-    click.echo(f"report: {folder / REPORT}")
+        if not as_json:
+            click.echo(f"{group} ({result.groups[group]} architectures): {text or 'no variation'}")
+    if as_json:
+        click.echo(json.dumps({"groups": lines, "report": str(folder / REPORT)}))
+    else:
+        click.echo(f"report: {folder / REPORT}")
 
 
 @click.group()
@@ -108,31 +146,33 @@ def predict() -> None:
 @predict.command("fit")
 @click.argument("store", type=click.Path(exists=True, dir_okay=False))
 @store_filters
-@out_option("Model file (default: STORE-DATASET.pt).", file=True)
-@click.option("--splits", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--fit-epochs", type=click.IntRange(min=1), default=300, show_default=True)
-@click.option("--hidden", type=click.IntRange(min=1), default=64, show_default=True)
-@click.option("--layers", type=click.IntRange(min=1), default=4, show_default=True)
+@out_option("predictor.pt (default: runs/predict-STORE-TIME)")
+@click.option("--splits", type=click.IntRange(min=1), default=5)
+@click.option("--fit-epochs", type=click.IntRange(min=1), default=300)
+@click.option("--hidden", type=click.IntRange(min=1), default=64)
+@click.option("--layers", type=click.IntRange(min=1), default=4)
 @click.option(
-    "--test-fraction",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.25,
-    show_default=True,
+    "--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.25
 )
 @seed_option()
-def predict_fit(store: str, out: str | None, splits: int, fit_epochs: int, **opts: Any) -> None:
+@json_option()
+def predict_fit(
+    store: str, out: str | None, splits: int, fit_epochs: int, as_json: bool, **opts: Any
+) -> None:
     """Fit the GNN predictor on STORE: Kendall τ on held-out splits (mean ± sd) next to
     the best single metric's; the saved model is fitted on every architecture."""
     from dagnas.analysis.predict import PredictorConfig, fit_predictor
-    from dagnas.cli.progress import console, summary_table
+    from dagnas.cli.progress import show_result
 
     where = {k: opts.pop(k) for k in ("space", "dataset", "epochs")}
     predictor, fit = fit_predictor(
         read_rows(store, **where), PredictorConfig(epochs=fit_epochs, **opts), splits
     )
-    path = Path(out) if out else Path(store).with_name(f"{Path(store).stem}-{fit.dataset}.pt")
+    folder = Path(out) if out else default_folder(f"predict-{Path(store).stem}")
+    path = folder / PREDICTOR
+    folder.mkdir(parents=True, exist_ok=True)
     predictor.save(path)
-    console.print(summary_table(f"dagnas predict fit: {fit.dataset}", _fit_rows(fit, splits, path)))
+    show_result(f"dagnas predict fit: {fit.dataset}", _fit_rows(fit, splits, path), as_json)
 
 
 def _fit_rows(fit: Any, splits: int, path: Path) -> dict[str, Any]:

@@ -39,11 +39,18 @@ def _architecture_file(arch: str) -> Path:
 @click.command()
 @click.argument("arch", type=click.Path(exists=True))
 @click.option("--to", "fmt", type=click.Choice(FORMAT_NAMES), required=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="File (default: beside ARCH).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for the file (default: ARCH's folder, beside the architecture).",
+)
 @click.option(
     "--input-shape", callback=_shape, help="C,H,W to trace at (default: the searched data's)."
 )
-def export(arch: str, fmt: str, out: str | None, input_shape: tuple[int, ...] | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def export(
+    arch: str, fmt: str, out: str | None, input_shape: tuple[int, ...] | None, as_json: bool
+) -> None:
     """Write the Architecture ARCH (architecture.json, or a run folder) as a standalone
     model (onnx, pt2, torchscript: freshly initialised weights) or as text (genotype,
     nb201, dot)."""
@@ -51,19 +58,20 @@ def export(arch: str, fmt: str, out: str | None, input_shape: tuple[int, ...] | 
     from dagnas.export.model import FORMATS, export_model
 
     path = _architecture_file(arch)
-    target = Path(out) if out else path.with_name(f"{path.stem}-{fmt}{FORMATS[fmt]}")
+    name = f"{path.stem}-{fmt}{FORMATS[fmt]}"
+    target = Path(out) / name if out else path.with_name(name)
     written = export_model(read_json(path), fmt, target, input_shape)
-    click.echo(f"wrote {written}")
+    click.echo(json.dumps({"file": str(written), "format": fmt}) if as_json else f"wrote {written}")
 
 
 @click.command()
 @click.argument("source", type=click.Path())
 @click.argument("target")
-@click.option("--epochs", is_flag=True, help="Every epoch of the run folder TARGET.")
+@click.option("--every-epoch", "epochs", is_flag=True, help="Every epoch of the run folder TARGET.")
 @click.option("--arch-column", help="The table's architecture column (default: detected).")
 @click.option("--metric", "metrics", multiple=True, help="A metric column (default: numeric ones).")
-@click.option("--dataset", default="cifar10", show_default=True, help="NATS-Bench dataset.")
-@click.option("--hp", type=click.Choice(["12", "200"]), default="200", show_default=True)
+@click.option("--dataset", default="cifar10", help="NATS-Bench dataset.")
+@click.option("--hp", type=click.Choice(["12", "200"]), default="200")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per look-up.")
 def query(
     source: str,
@@ -81,11 +89,9 @@ def query(
     NATS-Bench topology benchmark (file or directory). TARGET: a run folder,
     an architecture.json, or an NB201 / genotype string.
     """
-    from rich.console import Console
-
     from dagnas.bench import Hit, open_source, query_architecture, query_epochs, query_run
     from dagnas.bench.table import string_kind
-    from dagnas.cli.progress import rows_table
+    from dagnas.cli.progress import show_rows
     from dagnas.export import read_json
 
     bench = open_source(source, arch_column, metrics or None, dataset, hp)
@@ -112,5 +118,4 @@ def query(
         ["" if h.epoch is None else str(h.epoch), h.arch, *(f"{h.metrics[k]:g}" for k in names)]
         for h in hits
     ]
-    table = rows_table(f"dagnas query: {source}", ["epoch", "architecture", *names], rows)
-    Console(width=160).print(table)
+    show_rows(f"dagnas query: {source}", ["epoch", "architecture", *names], rows, False)

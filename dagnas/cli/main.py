@@ -1,4 +1,4 @@
-"""The ``dagnas`` command group: logging, DagnasErrors shown as messages, exit statuses.
+"""The ``dagnas`` command group: logging, plugins, DagnasErrors shown as messages, exit statuses.
 
 Exit status: 0 done; 1 a runtime error (:class:`RunError`, :class:`DataError`...);
 2 bad input (a spec error, a usage error); 128 + the signal when a signal
@@ -14,12 +14,16 @@ from typing import Any
 
 import click
 
+from dagnas import __version__
+from dagnas.cli.catalog import ops
 from dagnas.cli.compare import compare
 from dagnas.cli.evaluate import analyze, evaluate, predict
 from dagnas.cli.formats import export, query
+from dagnas.cli.options import add_verbosity, quiet_option, verbose_option
 from dagnas.cli.search import derive, run, sample, schema, spaces, validate
 from dagnas.cli.train import train
 from dagnas.errors import DagnasError, SpecError
+from dagnas.plugins import load_plugins
 from dagnas.workflows.signals import Interrupted, abort_on_signals, ignore_signals
 
 
@@ -58,14 +62,29 @@ class Group(click.Group):
             raise UserError(e) from None
 
 
-@click.group(cls=Group)
-@click.option("-v", "--verbose", is_flag=True, help="Log every epoch.")
-def main(verbose: bool) -> None:
-    """Differentiable architecture search over graph search spaces."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+@click.group(cls=Group, context_settings={"show_default": True})
+@click.version_option(__version__, "--version", prog_name="dagnas")
+@verbose_option()
+@quiet_option("No progress display (any command).", expose=False)
+@click.option(
+    "--import",
+    "imports",
+    multiple=True,
+    metavar="MODULE",
+    help="Import MODULE first: its registered ops, relaxations, rules... (repeatable).",
+)
+def main(imports: tuple[str, ...]) -> None:
+    """Differentiable architecture search over graph search spaces.
+
+    Results go to stdout, progress and logs to stderr. Plugins of the
+    entry-point group `dagnas.plugins` are loaded first.
+    """
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.getLogger().level)
+    try:
+        load_plugins(imports)
+    except DagnasError as e:
+        raise UserError(e) from None
 
 
 COMMANDS = (
@@ -73,6 +92,7 @@ COMMANDS = (
     derive,
     validate,
     spaces,
+    ops,
     sample,
     schema,
     compare,
@@ -84,4 +104,5 @@ COMMANDS = (
     query,
 )
 for command in COMMANDS:
+    add_verbosity(command)
     main.add_command(command)

@@ -1,15 +1,32 @@
-"""Options shared by several commands, each written once."""
+"""Options shared by several commands, each written once.
+
+Conventions (as pip and llm have them): ``-v``/``-q`` work before or after
+the command; ``--out`` is always a folder, by default a new timestamped one
+under ``runs/``; ``--json`` prints the result as JSON on stdout; every flag
+has one meaning across commands (``--epochs`` search epochs, ``--train-epochs``
+training epochs, ``--filter-*`` rows of an evaluations store).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
+from dagnas.errors import SpecError
+from dagnas.loggers import LOGGERS
+from dagnas.spec.overrides import parse_assignment
+
 Decorator = Callable[[Any], Any]
-DATA_HELP = "digits (default), mnist, fashion_mnist, cifar10, mnist1d, or an .npz."
+DATA_HELP = "digits, mnist, fashion_mnist, cifar10, mnist1d, or an .npz."
 DEVICES = click.Choice(["auto", "cpu", "cuda"])
+RUNS = Path("runs")
+#: keys of the root context's ``meta``: set by -v/-q wherever they are given
+VERBOSE, QUIET = "dagnas.verbose", "dagnas.quiet"
 
 
 def stack(*options: Decorator) -> Decorator:
@@ -23,10 +40,84 @@ def stack(*options: Decorator) -> Decorator:
     return deco
 
 
+def set_logging(meta: dict[str, Any]) -> None:
+    """INFO with -v, WARNING otherwise (-q hides progress, never warnings)."""
+    level = logging.INFO if meta.get(VERBOSE) else logging.WARNING
+    logging.getLogger().setLevel(level)
+
+
+def _flag(key: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    """A -v/-q callback: the flag counts wherever it was given (group or command)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        meta = ctx.find_root().meta
+        meta[key] = bool(value or meta.get(key))
+        set_logging(meta)
+        return meta[key]
+
+    return callback
+
+
+def verbose_option(expose: bool = False) -> Decorator:
+    return click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=expose,
+        callback=_flag(VERBOSE),
+        help="Log every epoch and step of the work (INFO messages on stderr).",
+    )
+
+
+def quiet_option(help: str = "No progress display.", expose: bool = True) -> Decorator:
+    return click.option(
+        "-q", "--quiet", is_flag=True, expose_value=expose, callback=_flag(QUIET), help=help
+    )
+
+
+def is_quiet() -> bool:
+    """Whether -q was given, before the command or after it."""
+    return bool(click.get_current_context().find_root().meta.get(QUIET))
+
+
+def add_verbosity(command: click.Command) -> None:
+    """Give ``command`` (and a group's commands) -v and -q where it lacks them."""
+    names = {n for p in command.params for n in p.opts}
+    if "--verbose" not in names:
+        verbose_option()(command)
+    if "--quiet" not in names:
+        quiet_option(expose=False)(command)
+    for sub in getattr(command, "commands", {}).values():
+        add_verbosity(sub)
+
+
+def json_option() -> Decorator:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the result as JSON on stdout."
+    )
+
+
+def default_folder(prefix: str) -> Path:
+    """``runs/PREFIX-YYYYMMDD-HHMMSS``, with ``-2``, ``-3``... if it exists: never reused."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = RUNS / f"{prefix}-{stamp}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder
+
+
+def out_option(what: str) -> Decorator:
+    """--out FOLDER (default: a new timestamped folder under runs/, named in ``what``)."""
+    return click.option("--out", type=click.Path(file_okay=False), help=f"Folder for {what}.")
+
+
 def data_options(default: str | None = "digits", limit_help: str = "quick runs") -> Decorator:
     """--data, --data-root, --data-limit (``default`` None: the spec's)."""
+    data_help = DATA_HELP if default is not None else f"{DATA_HELP} (default: the spec's)"
     return stack(
-        click.option("--data", default=default, show_default=default is not None, help=DATA_HELP),
+        click.option("--data", default=default, help=data_help),
         click.option(
             "--data-root", type=click.Path(file_okay=False), help="Folder holding the dataset."
         ),
@@ -39,39 +130,75 @@ def data_options(default: str | None = "digits", limit_help: str = "quick runs")
 
 
 def device_option(default: str | None = None) -> Decorator:
-    return click.option("--device", type=DEVICES, default=default)
-
-
-def out_option(help: str, file: bool = False) -> Decorator:
-    """--out: a folder (or a file, ``file``)."""
-    kind = click.Path(dir_okay=False) if file else click.Path(file_okay=False)
-    return click.option("--out", type=kind, help=help)
-
-
-def quiet_option(help: str = "No progress bar.") -> Decorator:
-    return click.option("-q", "--quiet", is_flag=True, help=help)
+    return click.option(
+        "--device", type=DEVICES, default=default, help="Where to compute (default: the spec's)."
+    )
 
 
 def seed_option(help: str | None = None) -> Decorator:
     """--seed ≥ 0, default 0."""
-    return click.option(
-        "--seed", type=click.IntRange(min=0), default=0, show_default=True, help=help
-    )
+    return click.option("--seed", type=click.IntRange(min=0), default=0, help=help)
 
 
 def train_options(epochs: int) -> Decorator:
-    """--epochs, --batch-size, --lr of a retraining."""
+    """--train-epochs, --batch-size, --lr of a retraining."""
     return stack(
-        click.option("--epochs", type=click.IntRange(min=1), default=epochs, show_default=True),
+        click.option(
+            "--train-epochs",
+            "epochs",
+            type=click.IntRange(min=1),
+            default=epochs,
+            help="Training epochs.",
+        ),
         click.option("--batch-size", type=click.IntRange(min=1), default=64),
         click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.025),
     )
 
 
 def store_filters(f: Any) -> Any:
-    """--space, --dataset, --epochs: which rows of an evaluations store to use."""
+    """--filter-space, --filter-dataset, --filter-epochs: which rows of a store to use."""
     return stack(
-        click.option("--space", help="Only evaluations of this space."),
-        click.option("--dataset", help="Only evaluations on this dataset."),
-        click.option("--epochs", type=int, help="Only evaluations trained this many epochs."),
+        click.option("--filter-space", "space", help="Only evaluations of this space."),
+        click.option("--filter-dataset", "dataset", help="Only evaluations on this dataset."),
+        click.option(
+            "--filter-epochs", "epochs", type=int, help="Only evaluations trained this many epochs."
+        ),
     )(f)
+
+
+def _assignments(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+    try:
+        return dict(parse_assignment(v) for v in value)
+    except SpecError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def set_option() -> Decorator:
+    """--set KEY=VALUE (repeatable): a dotted spec field, validated like the YAML."""
+    return click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        callback=_assignments,
+        metavar="KEY=VALUE",
+        help="Set a spec field, e.g. --set search.relaxation.name=gumbel (repeatable).",
+    )
+
+
+def _loggers(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+    for name in value:
+        if name not in LOGGERS:
+            raise click.BadParameter(LOGGERS.unknown_message(name))
+    return list(value)
+
+
+def logger_option() -> Decorator:
+    """--logger NAME (repeatable): experiment trackers; replaces the spec's search.loggers."""
+    return click.option(
+        "--logger",
+        "loggers",
+        multiple=True,
+        callback=_loggers,
+        metavar="NAME",
+        help="Track with csv, tensorboard, mlflow or wandb, in the run folder (repeatable).",
+    )

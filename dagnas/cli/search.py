@@ -9,18 +9,28 @@ from typing import Any
 
 import click
 
-from dagnas.cli.options import data_options, device_option, out_option, quiet_option
+from dagnas.cli.options import (
+    data_options,
+    device_option,
+    json_option,
+    logger_option,
+    out_option,
+    quiet_option,
+    set_option,
+)
+
+SAMPLES = "samples.json"
 
 
 @click.command()
 @click.argument("space", required=False)
 @data_options(default=None, limit_help="smoke runs")
-@click.option("--epochs", type=click.IntRange(min=1))
+@click.option("--epochs", type=click.IntRange(min=1), help="Search epochs (default: the spec's).")
 @click.option("--max-steps", type=click.IntRange(min=1), help="Stop after N steps (smoke runs).")
-@click.option("--batch-size", type=click.IntRange(min=1))
-@click.option("--seed", type=int)
+@click.option("--batch-size", type=click.IntRange(min=1), help="Default: the spec's.")
+@click.option("--seed", type=int, help="Search seed (default: the spec's).")
 @device_option()
-@out_option("Run folder (default runs/NAME-TIME).")
+@out_option("the run (default: runs/NAME-TIME)")
 @click.option(
     "--resume",
     "resume",
@@ -32,7 +42,10 @@ from dagnas.cli.options import data_options, device_option, out_option, quiet_op
     type=click.IntRange(min=2),
     help="Search data-parallel on N local processes (torchrun; gloo on CPU, nccl on CUDA).",
 )
+@set_option()
+@logger_option()
 @quiet_option()
+@json_option()
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -41,6 +54,9 @@ def run(
     quiet: bool,
     out: str | None,
     ddp: int | None,
+    overrides: dict[str, Any],
+    loggers: list[str],
+    as_json: bool,
     **options: Any,
 ) -> None:
     """Search SPACE (a YAML file or built-in name; default: darts_digits).
@@ -51,7 +67,7 @@ def run(
     are recorded in its config.yaml). One process at a time holds a run folder.
     Under torchrun (or with --ddp N) the batch is split across processes.
     """
-    from dagnas.cli.progress import console, step_bar, summary_table
+    from dagnas.cli.progress import show_result, step_bar
     from dagnas.engine.distributed import launch, launched, process_group
     from dagnas.spaces import load_space
     from dagnas.workflows.rundir import load_run_spec, run_folder
@@ -59,12 +75,15 @@ def run(
     from dagnas.workflows.signals import stop_on_signal
 
     if ddp and not launched():
-        args = _relaunch_args(space, {"resume": resume, "out": out, "quiet": quiet, **options})
+        given = {"resume": resume, "out": out, "quiet": quiet, "json": as_json, "logger": loggers}
+        sets = [f"{k}={json.dumps(v)}" for k, v in overrides.items()]
+        args = _relaunch_args(space, {**given, "set": sets, **options})
         verbose = ["--verbose"] if ctx.find_root().params.get("verbose") else []
         ctx.exit(launch(ddp, [*verbose, "run", *args]))
     if resume:
         _check_resume_options(space, out, options)
     spec = with_search(load_run_spec(Path(resume)) if resume else load_space(space), **options)
+    spec = _with_overrides(spec, overrides, loggers, resume)
     with (
         process_group(spec.search.device) as here,
         stop_on_signal() as stop,
@@ -76,9 +95,9 @@ def run(
             outcome = run_search(spec, run_dir, resume=bool(resume), on_step=hook, stop=stop)
     if not here.is_main:
         return
-    rows = {k: v for k, v in outcome.summary.items() if v not in (None, [])}
-    rows["run folder"] = str(run_dir)
-    console.print(summary_table(f"dagnas run: {spec.name}", rows))
+    show_result(
+        f"dagnas run: {spec.name}", _summary_rows(outcome.summary, run_dir, as_json), as_json
+    )
     if stop.signum is not None:
         click.echo(
             f"stopped early at step {outcome.summary['steps']}: the checkpoint and the"
@@ -106,13 +125,45 @@ def _check_resume_options(space: str | None, out: str | None, options: dict[str,
 
 
 def _relaunch_args(space: str | None, options: dict[str, Any]) -> list[str]:
-    """The command line that repeats ``run`` in each torchrun worker."""
+    """The command line that repeats ``run`` in each torchrun worker (a list value:
+    its flag repeated)."""
     args = [space] if space else []
     for name, value in options.items():
-        if value not in (None, False):
-            flag = "--" + name.replace("_", "-")
-            args += [flag] if value is True else [flag, str(value)]
+        flag = "--" + name.replace("_", "-")
+        for item in value if isinstance(value, list) else [value]:
+            if item not in (None, False):
+                args += [flag] if item is True else [flag, str(item)]
     return args
+
+
+def _with_overrides(
+    spec: Any, overrides: dict[str, Any], loggers: list[str], resume: str | None
+) -> Any:
+    """``spec`` with the --set fields and the --logger trackers (search.loggers)."""
+    from dagnas.spec.overrides import apply_overrides
+
+    given = {**overrides, **({"search.loggers": loggers} if loggers else {})}
+    if given and resume:
+        raise click.UsageError(
+            "--set and --logger change the spec; a resumed run keeps the config.yaml it"
+            " started with (start a new run to change it)"
+        )
+    return apply_overrides(spec, given, origin="--set")
+
+
+def _summary_rows(summary: dict[str, Any], run_dir: Path, full: bool) -> dict[str, Any]:
+    """A run's summary for the table (``full``: every field, for --json): the
+    per-edge margins shortened to their spread."""
+    rows = {k: v for k, v in summary.items() if v not in (None, []) or full}
+    margins = sorted(summary.get("choice_margins", {}).values())
+    if margins and not full:
+        median = margins[len(margins) // 2]
+        rows["choice_margins"] = (
+            f"median {median:.3f}, min {margins[0]:.3f}, max {margins[-1]:.3f}"
+            f" over {len(margins)} choices"
+        )
+    rows["run folder"] = str(run_dir)
+    return rows
 
 
 def _floats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
@@ -136,11 +187,10 @@ def _floats(ctx: click.Context, param: click.Parameter, value: str | None) -> li
     help="λ values of a hypernet run, e.g. 1e-4,1e-3,1e-2: one architecture each.",
 )
 @click.option("--rule", help="A derivation rule instead of the run's (topk, support...).")
-def derive(run_dir: str, lams: list[float] | None, rule: str | None) -> None:
+@json_option()
+def derive(run_dir: str, lams: list[float] | None, rule: str | None, as_json: bool) -> None:
     """Derive architectures again from RUN_DIR's checkpoint, with no new search."""
-    from rich.console import Console
-
-    from dagnas.cli.progress import rows_table
+    from dagnas.cli.progress import show_rows
     from dagnas.workflows.rederive import rederive
 
     found = rederive(Path(run_dir), lams, rule)
@@ -148,37 +198,51 @@ def derive(run_dir: str, lams: list[float] | None, rule: str | None) -> None:
         ["-" if d.lam is None else f"{d.lam:g}", d.rule, str(d.params), d.hash[:12], d.stem]
         for d in found
     ]
-    columns = ["λ", "rule", "params", "hash", "files"]
-    Console(width=120).print(rows_table(f"dagnas derive: {run_dir}", columns, rows))
+    show_rows(f"dagnas derive: {run_dir}", ["λ", "rule", "params", "hash", "files"], rows, as_json)
 
 
 @click.command()
 @click.argument("spaces", nargs=-1, required=True)
-def validate(spaces: tuple[str, ...]) -> None:
-    """Check spec files without running them."""
+@set_option()
+@json_option()
+def validate(spaces: tuple[str, ...], overrides: dict[str, Any], as_json: bool) -> None:
+    """Check spec files (or built-in names) without running them, with the --set fields."""
     from dagnas.spaces import load_space
+    from dagnas.spec.overrides import apply_overrides
 
     for name in spaces:
-        spec = load_space(name)
-        click.echo(f"{name}: ok ({spec.kind} '{spec.name}')")
+        spec = apply_overrides(load_space(name), overrides, origin="--set")
+        if as_json:
+            click.echo(
+                json.dumps({"space": name, "ok": True, "kind": spec.kind, "name": spec.name})
+            )
+        else:
+            click.echo(f"{name}: ok ({spec.kind} '{spec.name}')")
 
 
 @click.command()
-def spaces() -> None:
+@json_option()
+def spaces(as_json: bool) -> None:
     """List the built-in spaces."""
     from dagnas.spaces import builtin_spaces, load_space
 
     for name, path in sorted(builtin_spaces().items()):
         spec = load_space(path)
-        click.echo(f"{name:16s} {spec.kind:12s} {spec.description}")
+        if as_json:
+            click.echo(
+                json.dumps({"space": name, "kind": spec.kind, "description": spec.description})
+            )
+        else:
+            click.echo(f"{name:16s} {spec.kind:12s} {spec.description}")
 
 
 @click.command()
 @click.argument("space")
-@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("-n", "count", type=click.IntRange(min=1), default=20)
 @click.option("--seed", type=int, help="Sampler seed (default: the spec's search seed).")
-@out_option("Write the DAGs here (JSON).", file=True)
-def sample(space: str, count: int, seed: int | None, out: str | None) -> None:
+@out_option("samples.json, the DAGs in node-link form (default: none written)")
+@json_option()
+def sample(space: str, count: int, seed: int | None, out: str | None, as_json: bool) -> None:
     """Show the size of a dense_blocks SPACE and N DAGs its sampler draws."""
     from dagnas.io import atomic_write_json
     from dagnas.samplers import sample_space
@@ -186,16 +250,21 @@ def sample(space: str, count: int, seed: int | None, out: str | None) -> None:
 
     spec = load_space(space)
     stages = sample_space(spec, count, seed)
-    for st in stages:
-        click.echo(st.describe())
+    result = {"space": spec.name, "stages": [st.to_json() for st in stages]}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        for st in stages:
+            click.echo(st.describe())
     if out:
-        atomic_write_json(out, {"space": spec.name, "stages": [st.to_json() for st in stages]})
-        click.echo(f"wrote {out}")
+        path = atomic_write_json(Path(out) / SAMPLES, result)
+        click.echo(f"wrote {path}", err=True)
 
 
 @click.command()
 def schema() -> None:
-    """Print the JSON Schema of the spec language."""
+    """Print the JSON Schema of the spec language (with the registered names,
+    plugins' included: dagnas --import MODULE schema)."""
     from dagnas.spec import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))

@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from dagnas.cli.options import data_options, device_option, out_option, seed_option, train_options
+from dagnas.cli.options import (
+    data_options,
+    default_folder,
+    device_option,
+    json_option,
+    logger_option,
+    out_option,
+    seed_option,
+    train_options,
+)
 
 
 @click.command()
@@ -18,27 +27,34 @@ from dagnas.cli.options import data_options, device_option, out_option, seed_opt
 @train_options(epochs=10)
 @seed_option()
 @device_option(default="auto")
-@out_option("Folder (default: train-DATA/).")
+@out_option("metrics.jsonl and result.json (default: runs/train-DATA-TIME)")
+@logger_option()
+@json_option()
 def train(
     arch: str | None,
     genotype: str | None,
     space: str | None,
     data: str,
     out: str | None,
+    loggers: list[str],
+    as_json: bool,
     **opts: Any,
 ) -> None:
     """Retrain the Architecture in ARCH (node-link JSON), or a DARTS genotype in a
     space (--genotype G --space S), from scratch; write metrics.jsonl and result.json."""
-    from dagnas.cli.progress import console, summary_table
+    from dagnas.cli.progress import show_result
+    from dagnas.loggers import epoch_trackers
     from dagnas.workflows.retrain import genotype_architecture, retrain
 
     if (arch is None) == (genotype is None) or (genotype is None) != (space is None):
         raise click.UsageError("give ARCH, or --genotype with --space")
-    folder = Path(out or f"train-{data}")
+    folder = Path(out) if out else default_folder(f"train-{data}")
     found: Any = arch
     if genotype is not None and space is not None:
         found, data = genotype_architecture(genotype, space, data, opts)
-    result = retrain(found, data, out=folder, **opts)
+    config = {"arch": arch or genotype, "data": str(data), **opts}
+    with epoch_trackers(loggers, folder, folder.name, config) as on_epoch:
+        result = retrain(found, data, out=folder, on_epoch=on_epoch, **opts)
     rows = {k: result[k] for k in ("test_acc", "params", "graph_params", "flops", "wall_time")}
     title = f"dagnas train: {arch or genotype} on {result['data']}"
-    console.print(summary_table(title, {**rows, "out": folder}))
+    show_result(title, {**rows, "out": folder}, as_json)

@@ -11,6 +11,7 @@ from typing import Any
 import networkx as nx
 
 from dagnas.errors import DagnasError
+from dagnas.export.dot import Mixing
 from dagnas.export.draw import draw
 from dagnas.graph import from_json_dict, to_json_dict
 from dagnas.io import atomic_write_bytes
@@ -86,9 +87,14 @@ def write_graphml(arch: nx.DiGraph, path: PathLike) -> Path:
 
 
 def write_architecture(
-    arch: nx.DiGraph, out_dir: PathLike, stem: str = "architecture"
+    arch: nx.DiGraph,
+    out_dir: PathLike,
+    stem: str = "architecture",
+    mixing: Mixing | None = None,
 ) -> dict[str, Path]:
-    """Write ``{stem}.json``, ``{stem}.graphml`` and ``{stem}.png`` into ``out_dir``.
+    """Write ``{stem}.json``, ``{stem}.graphml`` and ``{stem}.png`` into ``out_dir``;
+    with ``mixing`` (edge key → op → weight) searched edges are drawn as thick as
+    their weight.
 
     Creates ``out_dir`` if needed; returns the paths keyed "json", "graphml", "png".
     """
@@ -97,5 +103,5 @@ def write_architecture(
     return {
         "json": write_json(arch, out / f"{stem}.json"),
         "graphml": write_graphml(arch, out / f"{stem}.graphml"),
-        "png": draw(arch, out / f"{stem}.png"),
+        "png": draw(arch, out / f"{stem}.png", mixing=mixing),
     }

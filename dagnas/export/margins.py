@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import networkx as nx
+
 #: A margin below this (a difference of mixing weights, which sum to 1 per
 #: choice) counts as tiny: the chosen op leads by less than 5 percentage points.
 TINY_MARGIN = 0.05
@@ -53,3 +55,15 @@ def near_uniform(
         return False
     tiny = sum(m < threshold for m in margins.values())
     return tiny > fraction * len(margins)
+
+
+def derivation_margins(arch: nx.DiGraph) -> dict[str, float]:
+    """:func:`choice_margins` of a derived architecture: per searched edge that
+    carries its mixing weights (``weights``), its ``op``'s lead over the runner-up."""
+    mixing: dict[str, Mapping[str, float]] = {}
+    chosen: dict[str, str] = {}
+    for _, _, d in arch.edges(data=True):
+        weights, key, op = d.get("weights"), d.get("key"), d.get("op")
+        if d.get("searched") and isinstance(weights, Mapping) and key is not None and op in weights:
+            mixing[str(key)], chosen[str(key)] = weights, str(op)
+    return choice_margins(mixing, chosen)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from dagnas.errors import DagnasError
+from dagnas.extras import optional_module
 from dagnas.graph import ROLES
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ def to_pyg(arch: nx.DiGraph, op_vocab: list[str] | None = None) -> Data:
     list so that features line up across architectures.
     """
     import torch
-    from torch_geometric.data import Data
+
+    Data = optional_module("torch_geometric.data", "pyg", "to_pyg").Data
 
     vocab = list(op_vocab) if op_vocab is not None else default_op_vocab(arch)
     op_col = {op: i for i, op in enumerate(vocab)}

@@ -23,7 +23,7 @@ from torch import nn
 
 from dagnas.engine import DERIVE_RULES
 from dagnas.errors import DagnasError
-from dagnas.registry import Component, Registry, resolve_component
+from dagnas.registry import Component, NamesOf, Registry, resolve_component
 
 if TYPE_CHECKING:
     from dagnas.spec.models import SpaceBase
@@ -96,4 +96,4 @@ def _check_derive(comp: Component, info: ValidationInfo) -> Component:
 
 
 #: the type of a kind spec's ``derive`` field
-DeriveRule = Annotated[Component, AfterValidator(_check_derive)]
+DeriveRule = Annotated[Component, AfterValidator(_check_derive), NamesOf(DERIVE_RULES)]

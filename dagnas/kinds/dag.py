@@ -31,9 +31,13 @@ class NodeSpec(Strict):
     """A node of a `dag` space."""
 
     name: str
+    """the node's name (letters, digits, _)"""
     role: Literal["input", "hidden", "output"] = "hidden"
+    """input, hidden or output"""
     width: PositiveInt | None = Field(None, le=65536)
+    """features (vector DAGs) or channels (image DAGs); an output defaults to the classes"""
     aggregate: Literal["sum", "mean"] = "sum"
+    """how the node combines its incoming edges"""
 
     @field_validator("name")
     @classmethod
@@ -51,17 +55,24 @@ class EdgeSpec(Strict):
 
     model_config = Strict.model_config | {"populate_by_name": True}
     source: str = Field(alias="from")
+    """the node the edge leaves"""
     target: str = Field(alias="to")
+    """the node the edge enters"""
     ops: list[OpName] = Field(min_length=1)
+    """the edge's candidate ops (all image or all vector; `dagnas ops` lists them)"""
 
 
 class DagSpec(SpaceBase):
     """Any DAG a user writes: named nodes, edges with candidate ops."""
 
     kind: Literal["dag"]
+    """the space kind"""
     nodes: list[NodeSpec] = Field(min_length=2)
+    """the nodes, at least one input and one output"""
     edges: list[EdgeSpec] = Field(min_length=1)
+    """the edges with their candidate ops"""
     derive: DeriveRule = Component(name="argmax")
+    """the rule that turns mixing weights into an architecture"""
 
     @model_validator(mode="after")
     def _graph_ok(self) -> DagSpec:
@@ -98,7 +109,7 @@ def _edge_graph(spec: DagSpec, index: dict[str, int]) -> nx.DiGraph:
     """The edges as a graph over node names (edge attribute ``i``: the edge's position)."""
     g = nx.DiGraph()
     g.add_nodes_from(index)
-    domains: set[str] = set()
+    domains: dict[str, set[str]] = {}
     for i, e in enumerate(spec.edges):
         for end, name in (("from", e.source), ("to", e.target)):
             if name not in index:
@@ -118,9 +129,16 @@ def _edge_graph(spec: DagSpec, index: dict[str, int]) -> nx.DiGraph:
                 ("edges", i, "from"), f"output node '{e.source}' cannot have outgoing edges"
             )
         g.add_edge(e.source, e.target, i=i)
-        domains |= {OPS.get(op).domain for op in e.ops} - {"any"}
+        for op in e.ops:
+            domains.setdefault(OPS.get(op).domain, set()).add(op)
+    domains.pop("any", None)
     if len(domains) > 1:
-        raise SpecIssue(("edges",), "a dag mixes image ops and vector ops; use one kind")
+        mixed = " and ".join(
+            f"{d} ops ({', '.join(sorted(ops))})" for d, ops in sorted(domains.items())
+        )
+        raise SpecIssue(
+            ("edges",), f"a dag mixes {mixed}; use ops of one domain (`dagnas ops` lists them)"
+        )
     return g
 
 

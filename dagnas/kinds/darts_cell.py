@@ -31,24 +31,39 @@ class DartsCellSpec(SpaceBase):
     """DARTS cells stacked into a network (Liu et al. 2019); NAS-Bench-201 too."""
 
     kind: Literal["darts_cell"]
+    """the space kind"""
     # upper bounds stop a typo (an extra zero) before it exhausts memory or time
     channels: PositiveInt = Field(16, le=4096)
+    """channels of the first cells (doubled at each reduction)"""
     layers: PositiveInt = Field(8, le=256)
+    """number of cells"""
     reductions: list[NonNegativeInt] | None = None
+    """indices of the reduction cells (null: DARTS's n//3 and 2n//3)"""
     reduction_type: Literal["cell", "resblock"] = "cell"
+    """cell (a searched reduction cell) or resblock (a fixed residual block)"""
     stem_multiplier: PositiveInt = Field(3, le=16)
+    """the stem's channels are channels × this"""
     input_nodes: Literal[1, 2] = 2
+    """inputs of a cell: the previous two cells' outputs (2) or one"""
     nodes: PositiveInt = Field(4, le=32)
+    """intermediate nodes of a cell"""
     output: Literal["concat", "last"] = "concat"
+    """a cell's output: concat of its intermediate nodes, or the last one"""
     preprocess: bool = True
+    """1×1 ReLU-conv-BN on a cell's inputs even when the shapes match"""
     final_activation: bool = False
-    #: BatchNorm (affine=False) after each intermediate node's sum in the supernet;
-    #: DARTS-PRIME sets it, since its clipped weights are not normalised per edge.
+    """ReLU before the classifier's pooling"""
     node_norm: bool = False
+    """BatchNorm (affine=False) after each intermediate node's sum in the supernet
+    (DARTS-PRIME sets it: its clipped weights are not normalised per edge)"""
     ops: list[OpName] = Field(min_length=1)
+    """candidate ops of every edge (image ops; `dagnas ops` lists them)"""
     reduction_ops: list[OpName] | None = Field(None, min_length=1)
+    """candidate ops of reduction cells (null: ops)"""
     edges: list[str] | None = None
+    """the cell's edges as 'i->j' (null: every earlier node to every intermediate node)"""
     derive: DeriveRule = Component(name="topk", k=2)
+    """the rule that turns mixing weights into an architecture (DARTS: topk, k=2)"""
 
     @field_validator("edges")
     @classmethod

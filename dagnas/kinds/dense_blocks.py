@@ -45,9 +45,13 @@ class BlockConstraints(Strict):
     """Which DAGs a stage's blocks may be (see :class:`dagnas.samplers.DagConstraints`)."""
 
     max_skip: PositiveInt | None = None
+    """longest edge, in vertices skipped (null: any)"""
     min_edges: NonNegativeInt = 0
+    """fewest edges a block may have"""
     max_edges: NonNegativeInt | None = None
+    """most edges a block may have (null: any)"""
     connected: bool = True
+    """every vertex lies on a path from the input to the output"""
 
 
 class StageSpec(Strict):
@@ -58,11 +62,17 @@ class StageSpec(Strict):
 
     # upper bounds stop a typo before it exhausts memory or time (sampling, masks)
     blocks: PositiveInt = Field(le=1024)
+    """blocks mixed in the stage (k)"""
     vertices: int = Field(ge=2, le=64)
+    """layer vertices of each block's DAG (l), the input and output included"""
     width: PositiveInt = Field(le=65536)
+    """features of every vertex"""
     aggregate: Literal["sum", "mean"] = "sum"
+    """how a vertex combines its incoming edges"""
     activation: ActivationName = "relu"
+    """activation after each vertex"""
     constraints: BlockConstraints = BlockConstraints()
+    """which DAGs the blocks may be"""
 
 
 class ResampleSpec(Strict):
@@ -70,17 +80,24 @@ class ResampleSpec(Strict):
     the ``keep`` blocks with the largest mixing weight (None: the sampler's default)."""
 
     every: NonNegativeInt = 1
+    """epochs between resamplings (0: never)"""
     keep: NonNegativeInt | None = None
+    """blocks kept at a resampling (null: the sampler's default)"""
 
 
 class DenseBlocksSpec(SpaceBase):
     """Stages of masked dense building blocks with shared weights (Neumeyer 2021)."""
 
     kind: Literal["dense_blocks"]
+    """the space kind"""
     stages: list[StageSpec] = Field(min_length=1)
+    """the stages, in order"""
     sampler: Annotated[Component, component_of(SAMPLERS)] = Component(name="uniform", method="auto")
+    """how new blocks are drawn (uniform, density)"""
     resample: ResampleSpec = ResampleSpec()
+    """when to replace the weakest blocks"""
     derive: DeriveRule = Component(name="best_block")
+    """the rule that picks each stage's block"""
 
     @model_validator(mode="after")
     def _spaces_ok(self) -> DenseBlocksSpec:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     Field,
     NonNegativeInt,
     PositiveFloat,
@@ -20,53 +19,48 @@ from pydantic import (
 
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import SpecError, format_loc
+from dagnas.loggers import LOGGERS
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
-from dagnas.registry import Component, Registry, Strict, resolve_component
+from dagnas.registry import Component, Registered, Registry, Strict
 from dagnas.relax import RELAXATIONS
 from dagnas.spec.yamldoc import Locator
 
-
-def _check_op(name: str) -> str:
-    if name not in OPS:
-        raise ValueError(OPS.unknown_message(name))
-    return name
+OpName = Annotated[str, Registered(OPS)]
+ActivationName = Annotated[str, Registered(ACTIVATIONS)]
 
 
-OpName = Annotated[str, AfterValidator(_check_op)]
-
-
-def _check_activation(name: str) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(ACTIVATIONS.unknown_message(name))
-    return name
-
-
-ActivationName = Annotated[str, AfterValidator(_check_activation)]
-
-
-def component_of(registry: Registry[Any]) -> AfterValidator:
+def component_of(registry: Registry[Any]) -> Registered:
     """Validate a Component against ``registry``, filling its option defaults in."""
-    return AfterValidator(lambda comp: resolve_component(registry, comp))
+    return Registered(registry)
 
 
 class WeightOptim(Strict):
     """SGD on the network weights, cosine-annealed (DARTS defaults)."""
 
     lr: PositiveFloat = 0.025
+    """initial SGD learning rate of the network weights"""
     lr_min: float = Field(0.001, ge=0)
+    """learning rate at the end of the cosine schedule"""
     momentum: float = Field(0.9, ge=0, lt=1)
+    """SGD momentum"""
     weight_decay: float = Field(3e-4, ge=0)
+    """L2 weight decay of the network weights"""
     grad_clip: PositiveFloat | None = 5.0
+    """clip the weights' gradient norm to this (null: no clipping)"""
 
 
 class ArchOptim(Strict):
     """The architecture optimizer (DARTS: Adam, lr 3e-4, betas (0.5, 0.999))."""
 
     optimizer: Literal["adam", "sgd"] = "adam"
+    """optimizer of the architecture weights α"""
     lr: PositiveFloat = 3e-4
+    """learning rate of the architecture weights"""
     betas: tuple[float, float] = (0.5, 0.999)
+    """Adam's (β1, β2)"""
     weight_decay: float = Field(1e-3, ge=0)
+    """weight decay of the architecture weights"""
 
 
 class DivergenceGuard(Strict):
@@ -75,31 +69,52 @@ class DivergenceGuard(Strict):
     at most ``retries`` times in a run, then stop with an error."""
 
     retries: NonNegativeInt = 2
+    """rollbacks allowed in a run before it stops with an error"""
     lr_factor: float = Field(0.5, gt=0, lt=1)
+    """both learning rates are multiplied by this at each rollback"""
 
 
 class SearchConfig(Strict):
     """How to search: data, budget, optimizers and the method's components."""
 
     data: str = "digits"
+    """dataset: digits, mnist, fashion_mnist, cifar10, mnist1d, or an .npz file"""
     data_root: str | None = None
+    """folder holding the dataset (null: the default location)"""
     data_limit: PositiveInt | None = None
+    """use only this many training examples (quick runs)"""
     val_fraction: float = Field(0.5, gt=0, lt=1)
+    """share of the training data held out for the architecture steps"""
     epochs: PositiveInt = 50
+    """search epochs"""
     max_steps: PositiveInt | None = None
+    """stop after this many steps (smoke runs)"""
     batch_size: PositiveInt = 64
+    """examples per step"""
     seed: int = 0
+    """seed of every random number generator of the search"""
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    """auto (CUDA when available), cpu or cuda"""
     weights: WeightOptim = WeightOptim()
+    """the optimizer of the network weights"""
     arch: ArchOptim = ArchOptim()
+    """the optimizer of the architecture weights"""
     relaxation: Annotated[Component, component_of(RELAXATIONS)] = Component(name="softmax")
+    """how architecture weights become mixing weights (dagnas schema lists them)"""
     hypergradient: Annotated[Component, component_of(HYPERGRADIENTS)] = Component(name="first")
+    """first (first-order DARTS) or second (the unrolled step)"""
     schedule: Annotated[Component, component_of(SCHEDULES)] = Component(name="alternate")
+    """when architecture steps happen relative to weight steps"""
     regularizers: list[Annotated[Component, component_of(REGULARIZERS)]] = []
+    """penalties and perturbations added to the search"""
+    loggers: list[Annotated[Component, component_of(LOGGERS)]] = Field(
+        [], description="experiment trackers fed every epoch: csv, tensorboard, mlflow, wandb"
+    )
     checkpoint_every: PositiveInt | None = Field(
         None, description="also checkpoint every N steps (always: at each epoch's end)"
     )
     on_divergence: DivergenceGuard = DivergenceGuard()
+    """what to do when a loss or α becomes NaN or infinite"""
     eval_samples: PositiveInt | None = Field(
         None,
         description="val examples scored after each epoch (default: all; a --max-steps smoke"
@@ -122,10 +137,15 @@ class SpaceBase(Strict):
     """Fields every space kind has."""
 
     name: str = "space"
+    """the space's name (run folders are named after it)"""
     description: str = ""
+    """one line shown by `dagnas spaces`"""
     input_shape: list[PositiveInt] | None = Field(None, min_length=1, max_length=3)
+    """input shape (C, H, W) or (D,); filled in from the data when run"""
     num_classes: int | None = Field(None, ge=2)
+    """number of classes; filled in from the data when run"""
     search: SearchConfig = Field(default_factory=SearchConfig)
+    """how to search: data, budget, optimizers, the method's components"""
     _source: Any = PrivateAttr(default=None)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,17 +132,23 @@ def retrain(
     out: Path | None,
     cfg: TrainConfig = TrainConfig(),
     device: torch.device | str = "cpu",
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Train ``arch`` from scratch into folder ``out`` (None: write nothing):
     ``metrics.jsonl`` (one line per epoch, rewritten) and ``result.json`` (returned):
     accuracy, parameters counted on the module and from the graph, FLOPs (MACs),
-    wall time and the settings."""
+    wall time and the settings. ``on_epoch`` gets each ``metrics.jsonl`` record too."""
     check_compatible(arch, data)
-    record = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "metrics.jsonl").unlink(missing_ok=True)
-        record = partial(append_jsonl, out / "metrics.jsonl")
+
+    def record(line: dict[str, Any]) -> None:
+        if out is not None:
+            append_jsonl(out / "metrics.jsonl", line)
+        if on_epoch is not None:
+            on_epoch(line)
+
     result = train_architecture(arch, data, cfg, device, record)
     summary = {
         "test_acc": result.test_acc,

@@ -4,8 +4,9 @@ Each method × seed searches in ``OUT/<method>/seed<k>/`` (a normal run
 folder), retrains the derived architecture from scratch, and appends one
 row to ``OUT/compare.jsonl``. ``compare.md`` (per-run rows and mean ± std
 per method) and ``compare.png`` (test accuracy vs parameters) are rewritten
-after every row. A re-run skips rows already in ``compare.jsonl``, reuses a
-finished search and resumes an interrupted one from its checkpoint.
+after every row; both name the space and the dataset. A method run with a
+single seed has no spread: its ± shows "n/a". A re-run skips rows already in
+``compare.jsonl``, reuses a finished search and resumes an interrupted one from its checkpoint.
 """
 
 from __future__ import annotations
@@ -90,9 +91,14 @@ def _run_all(
             row = compare_one(spec, method, seed, out, budget, bar)
             append_jsonl(out / ROWS, row)
             rows.append(row)
-            write_report(rows, out, spec.name)
-    write_report(rows, out, spec.name)
+            write_report(rows, out, report_title(spec))
+    write_report(rows, out, report_title(spec))
     return rows
+
+
+def report_title(spec: Any) -> str:
+    """``"darts_digits on digits"``: the space and the dataset it was searched on."""
+    return f"{spec.name} on {spec.search.data}"
 
 
 def compare_one(
@@ -143,18 +149,18 @@ def compare_one(
     }
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, tuple[float, float]]]:
-    """Per method (first-seen order) and column: (mean, sample std; 0 for one run)."""
+def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, tuple[float, float | None]]]:
+    """Per method (first-seen order) and column: (mean, sample std; None for one run)."""
     by: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by.setdefault(r["method"], []).append(r)
-    out: dict[str, dict[str, tuple[float, float]]] = {}
+    out: dict[str, dict[str, tuple[float, float | None]]] = {}
     for method, rs in by.items():
         out[method] = {}
         for key, _, _ in COLUMNS:
             vals = [float(r[key]) for r in rs if r.get(key) is not None]
             if vals:
-                std = statistics.stdev(vals) if len(vals) > 1 else 0.0
+                std = statistics.stdev(vals) if len(vals) > 1 else None
                 out[method][key] = (statistics.fmean(vals), std)
     return out
 
@@ -175,18 +181,23 @@ def markdown(rows: list[dict[str, Any]], title: str) -> str:
     lines += ["| method | runs " + head, rule]
     counts = {m: sum(r["method"] == m for r in rows) for m in {r["method"] for r in rows}}
     for method, stats in summarise(rows).items():
-        vals = " | ".join(
-            f"{f.format(stats[k][0])} ± {f.format(stats[k][1])}" if k in stats else "–"
-            for k, _, f in COLUMNS
-        )
+        vals = " | ".join(_mean_sd(stats.get(k), f) for k, _, f in COLUMNS)
         lines.append(f"| {method} | {counts[method]} | {vals} |")
     lines += [
         "",
         "test acc: the derived architecture retrained from scratch on train ∪ val;"
         " zeros: share of exact zeros in the final mixing weights; params: the derived"
-        " network's; α/w steps: architecture steps per weight step over the search.",
+        " network's; α/w steps: architecture steps per weight step over the search;"
+        " n/a: one seed, no spread.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _mean_sd(stat: tuple[float, float | None] | None, fmt: str) -> str:
+    if stat is None:
+        return "–"
+    mean, sd = stat
+    return f"{fmt.format(mean)} ± {'n/a' if sd is None else fmt.format(sd)}"
 
 
 def write_report(rows: list[dict[str, Any]], out: Path, title: str) -> None:
@@ -196,18 +207,57 @@ def write_report(rows: list[dict[str, Any]], out: Path, title: str) -> None:
         atomic_write(out / PLOT, lambda f: plot(rows, title, f))
 
 
+MARKERS = "osD^vP*Xh<>"
+#: runs at the same point spread sideways by this fraction of the x range per run
+JITTER = 0.012
+
+
+def jittered(points: list[tuple[float, float]], span: float) -> list[tuple[float, float]]:
+    """``points`` with repeats moved apart sideways (the k-th repeat by about
+    k/2·JITTER·span, alternating sides), so coinciding runs stay visible."""
+    seen: dict[tuple[float, float], int] = {}
+    out = []
+    for x, y in points:
+        k = seen.get((x, y), 0)
+        seen[(x, y)] = k + 1
+        shift = (k + 1) // 2 * (1 if k % 2 else -1) * JITTER * span
+        out.append((x + shift, y))
+    return out
+
+
 def plot(rows: list[dict[str, Any]], title: str, f: Any) -> None:
-    """Test accuracy vs derived parameters, one colour per method, means with ±std bars."""
+    """Test accuracy vs derived parameters: each run a hollow marker (one shape and
+    colour per method, coinciding runs moved apart), each method's mean with ±std
+    bars (none for a single seed)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6, 4.5), dpi=100)
     ax = fig.add_subplot()
+    xs = [float(r["params"]) for r in rows]
+    span = (max(xs) - min(xs)) or max(abs(xs[0]), 1.0)
     for i, (method, stats) in enumerate(summarise(rows).items()):
-        color = f"C{i % 10}"
+        color, marker = f"C{i % 10}", MARKERS[i % len(MARKERS)]
         pts = [(r["params"], r["test_acc"]) for r in rows if r["method"] == method]
-        ax.scatter(*zip(*pts, strict=True), color=color, alpha=0.45, s=22)
+        ax.scatter(
+            *zip(*jittered(pts, span), strict=True),
+            facecolors="none",
+            edgecolors=color,
+            marker=marker,
+            s=30,
+        )
         (px, sx), (ay, sy) = stats["params"], stats["test_acc"]
-        ax.errorbar(px, ay, xerr=sx, yerr=sy, fmt="o", color=color, ms=8, capsize=3, label=method)
+        ax.errorbar(
+            px,
+            ay,
+            xerr=sx,
+            yerr=sy,
+            fmt=marker,
+            color=color,
+            ms=8,
+            capsize=3,
+            alpha=0.8,
+            label=method,
+        )
     ax.set_xlabel("derived architecture parameters")
     ax.set_ylabel("test accuracy (retrained)")
     ax.set_title(f"dagnas compare: {title}")

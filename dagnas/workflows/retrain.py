@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ def retrain(
     data_limit: int | None = None,
     out: str | Path | None = None,
     device: str = "auto",
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
     **train: Any,
 ) -> dict[str, Any]:
     """Train ``arch`` (an Architecture or its node-link JSON file) from scratch on
@@ -33,17 +35,18 @@ def retrain(
 
     ``train`` sets :class:`~dagnas.training.retrain.TrainConfig` fields (``epochs``,
     ``batch_size``, ``lr``, ``seed``...). With ``out``, ``metrics.jsonl`` and
-    ``result.json`` are written there (one process at a time). Returns the
-    result: test accuracy and loss, parameters, FLOPs, wall time, the settings.
+    ``result.json`` are written there (one process at a time); ``on_epoch`` gets
+    each epoch's record. Returns the result: test accuracy and loss, parameters,
+    FLOPs, wall time, the settings.
     """
     graph = arch if isinstance(arch, nx.DiGraph) else read_json(arch)
     cfg = TrainConfig(**train)
     if not isinstance(data, DataSplits):
         data = load_dataset(data, data_root, seed=cfg.seed, limit=data_limit)
     if out is None:
-        return train_into(graph, data, None, cfg, pick_device(device))
+        return train_into(graph, data, None, cfg, pick_device(device), on_epoch)
     with held(Path(out)) as folder:
-        return train_into(graph, data, folder, cfg, pick_device(device))
+        return train_into(graph, data, folder, cfg, pick_device(device), on_epoch)
 
 
 def genotype_architecture(

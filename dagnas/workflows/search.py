@@ -24,14 +24,16 @@ import numpy as np
 import torch
 
 from dagnas.compile import Supernet, compile_supernet
-from dagnas.engine.callbacks import Callback, OnStep, RunRecorder, StepHook
+from dagnas.engine.callbacks import Callback, OnStep, StepHook, mixing_table
 from dagnas.engine.derive import derive
 from dagnas.engine.distributed import current
 from dagnas.engine.loop import Searcher, SearchResult
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
+from dagnas.export.margins import derivation_margins, near_uniform
 from dagnas.graph import canonical_hash
 from dagnas.io import atomic_write_json
+from dagnas.loggers.callbacks import run_watchers
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
@@ -143,6 +145,7 @@ def _summary(
         "wall_time": wall_time,
         "architecture_hash": canonical_hash(arch),
         "nb201": arch.graph.get("nb201"),
+        **_decidedness(arch),
     }
     # strict JSON writes a non-finite number as null: say which were
     summary["non_finite"] = sorted(
@@ -170,6 +173,21 @@ def loss_warnings(metrics: list[dict[str, Any]], num_classes: int) -> list[str]:
     ]
 
 
+def _decidedness(arch: nx.DiGraph) -> dict[str, Any]:
+    """Per searched edge the chosen op's lead over the runner-up, and whether most
+    leads are tiny (a warning then: the derived architecture is close to arbitrary)."""
+    margins = derivation_margins(arch)
+    flat = near_uniform(margins)
+    if flat:
+        log.warning(
+            "the mixing weights end near uniform (median lead of the chosen op %.3f):"
+            " the derived architecture is close to arbitrary; search longer or with"
+            " another relaxation",
+            sorted(margins.values())[len(margins) // 2],
+        )
+    return {"choice_margins": margins, "near_uniform": flat}
+
+
 def run_search(
     spec: Any,
     run_dir: Path | None,
@@ -195,7 +213,7 @@ def run_search(
         write_config(run_dir, spec)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    callbacks: list[Callback] = [RunRecorder(run_dir)] if run_dir is not None else []
+    callbacks: list[Callback] = run_watchers(spec, run_dir) if run_dir is not None else []
     callbacks += [OnStep(on_step)] if on_step else []
     config = run_identity(spec)
     searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop, config=config)
@@ -211,7 +229,7 @@ def run_search(
     for warning in summary["warnings"]:
         log.warning("%s", warning)
     if run_dir is not None and here.is_main:
-        write_architecture(arch, run_dir)
+        write_architecture(arch, run_dir, mixing=mixing_table(model, mixing))
         atomic_write_json(run_dir / SUMMARY, summary)
     if result.interrupted:
         log.info(

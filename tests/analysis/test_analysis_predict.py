@@ -64,7 +64,7 @@ def test_predictor_learns_depth_beats_random_and_round_trips(depth_store, tmp_pa
 
 @pytest.mark.slow
 def test_rank_with_trains_the_predicted_best_of_the_pool(depth_store, tmp_path):
-    model = tmp_path / "m.pt"
+    folder = tmp_path / "predictor"
     res = CliRunner().invoke(
         main,
         [
@@ -76,7 +76,7 @@ def test_rank_with_trains_the_predicted_best_of_the_pool(depth_store, tmp_path):
             "--splits",
             "1",
             "--out",
-            str(model),
+            str(folder),
         ],
     )
     assert res.exit_code == 0, res.output
@@ -87,20 +87,20 @@ def test_rank_with_trains_the_predicted_best_of_the_pool(depth_store, tmp_path):
         sample=3,
         data=DataRef("digits", limit=100),
         train=TrainConfig(epochs=1),
-        rank_with=str(model),
+        rank_with=str(folder / "predictor.pt"),
         pool=4,
     )
     evaluate_space(spec, store, plan)
     data = load_dataset("digits", limit=100)
     pool = sample_architectures(lower(spec, data.input_shape, data.num_classes), 12, 0)
-    scores = load_predictor(model).predict(pool)
+    scores = load_predictor(folder / "predictor.pt").predict(pool)
     best = {canonical_hash(pool[i]) for i in np.argsort(-scores)[:3]}
     assert {r["hash"] for r in EvalStore(store).rows()} == best
 
 
 def test_fit_needs_one_dataset_and_enough_architectures(tmp_path, depth_store):
     rows = EvalStore(depth_store).rows()
-    with pytest.raises(DagnasError, match="choose one with --dataset"):
+    with pytest.raises(DagnasError, match="choose one with --filter-dataset"):
         fit_predictor([*rows, {**rows[0], "dataset": "mnist"}], FAST)
     with pytest.raises(DagnasError, match="3 architectures are too few"):
         fit_predictor(rows[:3], FAST)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import pytest
@@ -10,7 +11,14 @@ from click.testing import CliRunner
 from scipy import stats as sps
 
 from dagnas.analysis.metrics import architecture_table
-from dagnas.analysis.report import Analysis, analyze, correlations_of, equivalent_metrics
+from dagnas.analysis.report import (
+    MIN_CI_N,
+    Analysis,
+    _group_section,
+    analyze,
+    correlations_of,
+    equivalent_metrics,
+)
 from dagnas.analysis.store import EvalStore
 from dagnas.cli import main
 from dagnas.errors import DagnasError
@@ -89,12 +97,12 @@ def test_cli_analyze_prints_the_strongest_correlations_and_writes_the_report(
     path, _ = two_datasets
     out = tmp_path / "report"
     res = CliRunner().invoke(
-        main, ["analyze", str(path), "--dataset", "up", "--out", str(out), "--boot", "100"]
+        main, ["analyze", str(path), "--filter-dataset", "up", "--out", str(out), "--boot", "100"]
     )
     assert res.exit_code == 0, res.output
     assert res.output.startswith("up (40 architectures): depth ρ=+0.9")
     assert (out / "report.md").exists() and not (out / "heatmap_down.png").exists()
-    empty = CliRunner().invoke(main, ["analyze", str(path), "--dataset", "cifar10"])
+    empty = CliRunner().invoke(main, ["analyze", str(path), "--filter-dataset", "cifar10"])
     assert empty.exit_code == 1 and "no evaluations to analyse" in empty.output
 
 
@@ -108,3 +116,24 @@ def test_metrics_ranking_the_architectures_identically_are_reported_together():
     result = Analysis({"g": 4}, corr, [], records)
     assert [c.metric for c in result.strongest("g", k=3)] == ["edges", "depth"]
     assert result.label("g", "edges") == "edges (≡ density)"
+
+
+def test_small_groups_get_no_bootstrap_interval():
+    """At n = 4 a bootstrap gave ρ = −0.78 with "CI [−1.00, −0.77]" beside p = 0.23."""
+    records = [
+        {"group": "g", "hash": str(i), "depth": d, "accuracy": a}
+        for i, (d, a) in enumerate([(1, 0.4), (2, 0.3), (3, 0.35), (4, 0.1)])
+    ]
+    sizes, corr, _ = correlations_of(records, n_boot=200)
+    (c,) = corr["g"]
+    assert sizes["g"] < MIN_CI_N
+    assert c.spearman == pytest.approx(-0.8) and math.isnan(c.spearman_ci[0])
+    text = "\n".join(_group_section(Analysis(sizes, corr, [], records), "g"))
+    assert "no bootstrap intervals" in text and "| depth | 4 | -0.800 | – |" in text
+    big = [
+        {**r, "hash": f"{r['hash']}{k}", "depth": r["depth"] + 4 * k}
+        for k in range(3)
+        for r in records
+    ]
+    (c,) = correlations_of(big, n_boot=200)[1]["g"]
+    assert math.isfinite(c.spearman_ci[0])

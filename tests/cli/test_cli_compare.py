@@ -32,7 +32,7 @@ def test_compare_writes_rows_table_plot_and_skips_finished_rows(tmp_path):
     space.write_text(SPACE)
     out = tmp_path / "cmp"
     args = ["compare", str(space), "--methods", "darts,crb", "--seeds", "1", "--max-steps", "4"]
-    args += ["--retrain-epochs", "1", "--out", str(out), "-q"]
+    args += ["--train-epochs", "1", "--out", str(out), "-q"]
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
     rows = [json.loads(line) for line in (out / "compare.jsonl").read_text().splitlines()]

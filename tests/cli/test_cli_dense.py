@@ -38,13 +38,13 @@ def test_run_dense_digits_writes_architecture_and_block_history(tmp_path):
 
 
 def test_sample_reports_the_space_size_and_writes_node_link_dags(tmp_path):
-    out = tmp_path / "dags.json"
+    out = tmp_path / "dags"
     args = ["sample", "spaces/dense_mnist.yaml", "-n", "6", "--seed", "4", "--out", str(out)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     size = space_size(DagConstraints(5))
     assert f"stage s0: {size} distinct DAGs on 5 vertices" in result.output
-    data = json.loads(out.read_text())
+    data = json.loads((out / "samples.json").read_text())
     (stage,) = data["stages"]
     assert stage["size"] == size and len(stage["dags"]) == 6
     blocks = [from_networkx(nx.node_link_graph(d, edges="edges")) for d in stage["dags"]]

@@ -34,7 +34,7 @@ def arch_file(tmp_path: Path, shape: tuple[int, ...] = (1, 8, 8), classes: int =
 
 def test_train_writes_metrics_and_result_with_graph_params(tmp_path):
     out = tmp_path / "run"
-    args = ["train", str(arch_file(tmp_path)), "--epochs", "2", "--data-limit", "200"]
+    args = ["train", str(arch_file(tmp_path)), "--train-epochs", "2", "--data-limit", "200"]
     res = CliRunner().invoke(main, [*args, "--device", "cpu", "--out", str(out)])
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]

@@ -29,10 +29,10 @@ def test_export_text_and_pt2(tmp_path):
     result = invoke("export", str(run), "--to", "nb201")
     assert result.exit_code == 0, result.output
     assert (run / "architecture-nb201.txt").read_text() == MIXED + "\n"
-    out = tmp_path / "m.pt2"
+    out = tmp_path / "models"
     result = invoke("export", str(run / "architecture.json"), "--to", "pt2", "--out", str(out))
     assert result.exit_code == 0, result.output
-    model = torch.export.load(out).module()
+    model = torch.export.load(out / "architecture-pt2.pt2").module()
     assert model(torch.randn(2, 3, 8, 8)).shape == (2, 10)
 
 
@@ -48,7 +48,7 @@ def test_export_errors(tmp_path):
 def test_query_run_epochs_and_strings(tmp_path):
     table = str(write_csv(tmp_path / "t.csv"))
     run = str(write_run(tmp_path / "run", [CONV, SKIP]))
-    result = invoke("query", table, run, "--epochs", "--json", "--metric", "test_acc")
+    result = invoke("query", table, run, "--every-epoch", "--json", "--metric", "test_acc")
     assert result.exit_code == 0, result.output
     lines = [json.loads(x) for x in result.output.splitlines()]
     assert [(r["epoch"], r["arch"], r["test_acc"]) for r in lines] == [
@@ -76,7 +76,7 @@ def test_query_errors(tmp_path):
 def test_train_a_genotype(tmp_path):
     out = tmp_path / "train"
     args = ["train", "--genotype", DIGITS_GENOTYPE, "--space", "darts_digits"]
-    result = invoke(*args, "--data-limit", "40", "--epochs", "1", "--out", str(out))
+    result = invoke(*args, "--data-limit", "40", "--train-epochs", "1", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert json.loads((out / "result.json").read_text())["params"] > 0
 
