@@ -23,6 +23,7 @@ from torch import nn
 
 from dagnas.engine import DERIVE_RULES
 from dagnas.errors import DagnasError
+from dagnas.graph import NETWORK_MACRO
 from dagnas.registry import Component, Registry, resolve_component
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ class SpaceKind:
         """``n`` Architectures of SearchGraph ``graph``'s space (possibly isomorphic)."""
         raise NotImplementedError
 
+    def network_macro(self, macro: Any) -> Any:
+        """The part of a graph's ``macro`` that changes the child network (what
+        :func:`dagnas.graph.canonical_hash` covers); all of it unless a kind says less."""
+        return macro
+
 
 KINDS: Registry[SpaceKind] = Registry("space kind")
 
@@ -68,7 +74,9 @@ def register_kind(cls: type[SpaceKind]) -> type[SpaceKind]:
             f"space kind '{cls.name}': its spec model {cls.spec.__name__} needs the field"
             f" kind: Literal['{cls.name}']"
         )
-    KINDS.register(cls.name)(cls())
+    kind = cls()
+    KINDS.register(cls.name)(kind)
+    NETWORK_MACRO[cls.name] = kind.network_macro
     return cls
 
 

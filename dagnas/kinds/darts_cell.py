@@ -11,7 +11,7 @@ cell with residual-block reductions.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
@@ -170,6 +170,10 @@ class DartsCell(EdgeOpKind):
                     searched=False,
                 )
         g.graph["cells"] = list(cells)
+
+    def network_macro(self, macro: dict[str, Any]) -> dict[str, Any]:
+        """Every macro setting but ``node_norm`` (it acts in the supernet only)."""
+        return {k: v for k, v in macro.items() if k != "node_norm"}
 
     def params(self, arch: nx.DiGraph) -> int:
         """Stem, stacked cells (or NAS-Bench-201 residual blocks) and the head."""
