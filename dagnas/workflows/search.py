@@ -32,7 +32,7 @@ from dagnas.engine.distributed import current
 from dagnas.engine.loop import Searcher, SearchResult
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
-from dagnas.graph import canonical_hash
+from dagnas.graph import HASH_SCHEME, canonical_hash
 from dagnas.io import atomic_write_json
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
@@ -178,6 +178,7 @@ def _summary(
         "arch_step_ratio": last.get("arch_step_ratio"),
         "wall_time": wall_time,
         "architecture_hash": canonical_hash(arch),
+        "hash_scheme": HASH_SCHEME,
         "nb201": arch.graph.get("nb201"),
     }
 
