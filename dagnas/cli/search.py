@@ -127,12 +127,15 @@ def derive(run_dir: str, lams: list[float] | None, rule: str | None) -> None:
 @click.command()
 @click.argument("spaces", nargs=-1, required=True)
 def validate(spaces: tuple[str, ...]) -> None:
-    """Check spec files without running them."""
+    """Check spec files without running them (lowered for the data they name)."""
     from dagnas.spaces import load_space
+    from dagnas.spec.check import check_spec
 
     for name in spaces:
         spec = load_space(name)
-        click.echo(f"{name}: ok ({spec.kind} '{spec.name}')")
+        lowered = check_spec(spec) is not None
+        note = "" if lowered else f"; shapes unchecked: give input_shape for '{spec.search.data}'"
+        click.echo(f"{name}: ok ({spec.kind} '{spec.name}'{note})")
 
 
 @click.command()

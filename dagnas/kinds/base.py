@@ -49,6 +49,11 @@ class SpaceKind:
         which holds ``kind``, ``space``, ``input_shape``, ``num_classes``, ``derive``."""
         raise NotImplementedError
 
+    def check(self, spec: Any, g: nx.DiGraph) -> None:
+        """Raise a located :class:`~dagnas.errors.SpecError` (``issue_at``) where the
+        lowered SearchGraph ``g`` of ``spec`` could not be searched, derived and
+        retrained: what the spec model alone cannot see (it needs the data's shape)."""
+
     def params(self, arch: nx.DiGraph) -> int:
         """The parameter count of the child network of Architecture ``arch``."""
         raise NotImplementedError

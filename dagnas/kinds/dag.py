@@ -19,7 +19,7 @@ from dagnas.compile.dag import DagNetwork
 from dagnas.errors import SpecIssue
 from dagnas.kinds.base import DeriveRule, register_kind
 from dagnas.kinds.edges import EdgeOpKind
-from dagnas.measure.formulas import edge_params, linear_params
+from dagnas.measure.formulas import edge_params, linear_params, op_params
 from dagnas.ops import OPS
 from dagnas.registry import Component, Strict, did_you_mean
 from dagnas.spec.models import OpName, SpaceBase, issue_at
@@ -227,6 +227,23 @@ class Dag(EdgeOpKind):
                 f"dag:{e.target}",
                 ops=list(e.ops),
                 key=f"dag:{e.source}->{e.target}",
+            )
+
+    def check(self, spec: DagSpec, g: nx.DiGraph) -> None:
+        """Also: something to train, an op with parameters or a linear head."""
+        super().check(spec, g)
+        out = next(n for n, r in g.nodes(data="role") if r == "output")
+        if g.nodes[out]["width"] != g.graph["num_classes"]:
+            return  # a linear head
+        width = dict(g.nodes(data="width"))
+        if not any(
+            op_params(op, width[u], width[v]) for u, v, d in g.edges(data=True) for op in d["ops"]
+        ):
+            raise issue_at(
+                spec,
+                ("edges",),
+                "no candidate op has parameters and the output needs no linear head: there"
+                " is nothing to train; add an op with weights (e.g. linear, a convolution)",
             )
 
     def params(self, arch: nx.DiGraph) -> int:

@@ -18,11 +18,12 @@ from pydantic import (
     model_validator,
 )
 
+from dagnas.data import DATASETS, dataset_key
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import SpecError, format_loc
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
-from dagnas.registry import Component, Registry, Strict, resolve_component
+from dagnas.registry import Component, Registry, Strict, did_you_mean, resolve_component
 from dagnas.relax import RELAXATIONS
 from dagnas.spec.yamldoc import Locator
 
@@ -48,6 +49,20 @@ ActivationName = Annotated[str, AfterValidator(_check_activation)]
 def component_of(registry: Registry[Any]) -> AfterValidator:
     """Validate a Component against ``registry``, filling its option defaults in."""
     return AfterValidator(lambda comp: resolve_component(registry, comp))
+
+
+def _check_data(name: str) -> str:
+    """A dataset dagnas knows (or its alias), ``folder[:PATH]``, or a path to a file."""
+    if dataset_key(name) is None:
+        known = ", ".join(DATASETS)
+        raise ValueError(
+            f"unknown dataset '{name}'{did_you_mean(name.lower(), list(DATASETS))} (known:"
+            f" {known}; or 'folder:PATH', or a path to an .npz file)"
+        )
+    return name
+
+
+DataName = Annotated[str, AfterValidator(_check_data)]
 
 
 class WeightOptim(Strict):
@@ -81,7 +96,7 @@ class DivergenceGuard(Strict):
 class SearchConfig(Strict):
     """How to search: data, budget, optimizers and the method's components."""
 
-    data: str = "digits"
+    data: DataName = "digits"
     data_root: str | None = None
     data_limit: PositiveInt | None = None
     val_fraction: float = Field(0.5, gt=0, lt=1)
