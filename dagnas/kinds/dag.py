@@ -16,7 +16,7 @@ import networkx as nx
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from dagnas.compile.dag import DagNetwork
-from dagnas.errors import SpecIssue
+from dagnas.errors import SpecError, SpecIssue
 from dagnas.kinds.base import DeriveRule, register_kind
 from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import edge_params, linear_params, op_params
@@ -228,6 +228,16 @@ class Dag(EdgeOpKind):
                 ops=list(e.ops),
                 key=f"dag:{e.source}->{e.target}",
             )
+
+    def dead_output(self, spec: DagSpec, g: nx.DiGraph, node: str) -> SpecError:
+        name = g.nodes[node]["index"]
+        first = next(i for i, e in enumerate(spec.edges) if e.target == spec.nodes[name].name)
+        return issue_at(
+            spec,
+            ("edges", first),
+            f"only zero ops (none/zero) lead to the output node '{spec.nodes[name].name}': the"
+            " network would compute nothing; give an edge on a path to it an op that computes",
+        )
 
     def check(self, spec: DagSpec, g: nx.DiGraph) -> None:
         """Also: something to train, an op with parameters or a linear head."""
