@@ -47,12 +47,12 @@ def export(arch: str, fmt: str, out: str | None, input_shape: tuple[int, ...] | 
     """Write the Architecture ARCH (architecture.json, or a run folder) as a standalone
     model (onnx, pt2, torchscript: freshly initialised weights) or as text (genotype,
     nb201, dot)."""
-    from dagnas.export import read_json
+    from dagnas.export import read_architecture
     from dagnas.export.model import FORMATS, export_model
 
     path = _architecture_file(arch)
     target = Path(out) if out else path.with_name(f"{path.stem}-{fmt}{FORMATS[fmt]}")
-    written = export_model(read_json(path), fmt, target, input_shape)
+    written = export_model(read_architecture(path), fmt, target, input_shape)
     click.echo(f"wrote {written}")
 
 
