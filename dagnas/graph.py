@@ -19,6 +19,7 @@ import networkx as nx
 
 from dagnas.errors import DagnasError
 from dagnas.ops import is_zero
+from dagnas.versions import HASH_SCHEME
 
 ROLES: tuple[str, ...] = ("input", "hidden", "output")
 
@@ -164,11 +165,6 @@ def dag_metrics(g: nx.DiGraph) -> dict[str, float]:
     }
 
 
-#: the version of :func:`canonical_hash`'s scheme; bumped whenever the hash of
-#: some architecture changes (what it covers, or networkx's WL hash), so that
-#: stored hashes of different schemes are never compared
-HASH_SCHEME = 2
-
 #: kind name → the part of an Architecture's ``macro`` that defines its network
 #: (filled by :func:`dagnas.kinds.register_kind`); a kind not listed hashes all of it
 NETWORK_MACRO: dict[str, Callable[[Any], Any]] = {}
@@ -218,7 +214,7 @@ def canonical_hash(arch: nx.DiGraph) -> str:
     ``ops_kept``, and the network part of the graph's ``kind`` and ``macro``
     (:func:`network_key`) count, "none" edges included (hash
     ``active_subgraph(arch)`` to ignore them). The scheme is
-    :data:`HASH_SCHEME`, part of the digest. It is a Weisfeiler-Lehman hash:
+    :data:`~dagnas.versions.HASH_SCHEME`, part of the digest. It is a Weisfeiler-Lehman hash:
     equal for isomorphic graphs; collisions possible in principle, confirm
     with ``same_architecture``.
 

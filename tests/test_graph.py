@@ -15,7 +15,6 @@ from dagnas.engine.components import DERIVE_RULES
 from dagnas.engine.derive import block_architecture
 from dagnas.errors import DagnasError
 from dagnas.graph import (
-    HASH_SCHEME,
     active_subgraph,
     canonical_hash,
     cells,
@@ -28,6 +27,7 @@ from dagnas.graph import (
 from dagnas.measure.params import graph_params
 from dagnas.ops import is_zero
 from dagnas.spec.lower import lower
+from dagnas.versions import HASH_SCHEME
 from tests.export.archs import DARTS_EDGES, assert_same_graph, chain_block, darts_arch, darts_cell
 from tests.export.spaces import derived, space
 

@@ -13,8 +13,8 @@ its row existed already: more trainings than rows for a key means it was
 trained twice.
 
 Table ``meta`` (key, value) marks the file as a dagnas store: its
-``schema_version`` (:data:`SCHEMA_VERSION`), the ``hash_scheme`` of its
-hashes (:data:`dagnas.graph.HASH_SCHEME`) and the ``dagnas_version`` that
+``schema_version`` (:data:`STORE_SCHEMA`), the ``hash_scheme`` of its
+hashes (:data:`dagnas.versions.HASH_SCHEME`) and the ``dagnas_version`` that
 created it. A store is only ever opened if it is one: a foreign SQLite file
 or one of a newer schema is refused untouched, and a store whose hashes use
 another scheme is read but not written (its rows would not match new ones).
@@ -40,11 +40,9 @@ from typing import Any
 
 from dagnas import __version__
 from dagnas.errors import DagnasError
-from dagnas.graph import HASH_SCHEME
+from dagnas.versions import HASH_SCHEME, STORE_SCHEMA
 
 BUSY_TIMEOUT_MS = 60_000
-#: the version of the tables below; a store of a newer one is refused
-SCHEMA_VERSION = 1
 
 #: the columns of an :class:`EvalKey`, in both tables
 _KEY_SQL = """
@@ -258,7 +256,7 @@ def _open_store(db: sqlite3.Connection, path: Path, readonly: bool) -> dict[str,
         for statement in SCHEMA.split(";"):
             db.execute(statement)
         meta = {
-            "schema_version": str(SCHEMA_VERSION),
+            "schema_version": str(STORE_SCHEMA),
             "hash_scheme": str(HASH_SCHEME),
             "dagnas_version": __version__,
         }
@@ -289,10 +287,10 @@ def _check_meta(meta: dict[str, str], path: Path, readonly: bool) -> None:
             " this dagnas wrote"
         ) from None
     made = meta.get("dagnas_version", "?")
-    if schema > SCHEMA_VERSION:
+    if schema > STORE_SCHEMA:
         raise DagnasError(
             f"{path} has store schema {schema} (dagnas {made}); this dagnas"
-            f" ({__version__}) reads up to {SCHEMA_VERSION}: upgrade dagnas"
+            f" ({__version__}) reads up to {STORE_SCHEMA}: upgrade dagnas"
         )
     if scheme != HASH_SCHEME and not readonly:
         raise DagnasError(

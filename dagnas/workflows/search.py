@@ -32,11 +32,12 @@ from dagnas.engine.distributed import current
 from dagnas.engine.loop import Searcher, SearchResult
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
-from dagnas.graph import HASH_SCHEME, canonical_hash
+from dagnas.graph import canonical_hash
 from dagnas.io import atomic_write_json
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
+from dagnas.versions import HASH_SCHEME
 from dagnas.workflows.rundir import SUMMARY, load_search_data, new_run_dir, write_config
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 import dagnas
-from dagnas.analysis.store import SCHEMA_VERSION, EvalStore
+from dagnas.analysis.store import EvalStore
 from dagnas.cli import main
 from dagnas.errors import DagnasError
-from dagnas.graph import HASH_SCHEME, canonical_hash, to_json_dict
+from dagnas.graph import canonical_hash, to_json_dict
+from dagnas.versions import HASH_SCHEME, STORE_SCHEMA
 from tests.analysis.synth import layered_archs
 from tests.analysis.writers import evaluation, write_rows
 
@@ -120,7 +121,7 @@ def test_a_new_store_records_its_schema_hash_scheme_and_version(tmp_path):
     with EvalStore(tmp_path / "s.sqlite") as db:
         meta = db.meta
     assert meta == {
-        "schema_version": str(SCHEMA_VERSION),
+        "schema_version": str(STORE_SCHEMA),
         "hash_scheme": str(HASH_SCHEME),
         "dagnas_version": dagnas.__version__,
     }
@@ -156,7 +157,7 @@ def _set_meta(path, key: str, value: str) -> None:
 def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "s.sqlite"
     EvalStore(path).close()
-    _set_meta(path, "schema_version", str(SCHEMA_VERSION + 1))
+    _set_meta(path, "schema_version", str(STORE_SCHEMA + 1))
     for readonly in (False, True):
         with pytest.raises(DagnasError, match="upgrade dagnas"):
             EvalStore(path, readonly=readonly)
