@@ -12,13 +12,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import networkx as nx
 
 from dagnas.errors import DagnasError
 from dagnas.ops import is_zero
+from dagnas.versions import HASH_SCHEME
 
 ROLES: tuple[str, ...] = ("input", "hidden", "output")
 
@@ -164,16 +165,38 @@ def dag_metrics(g: nx.DiGraph) -> dict[str, float]:
     }
 
 
+#: kind name → the part of an Architecture's ``macro`` that defines its network
+#: (filled by :func:`dagnas.kinds.register_kind`); a kind not listed hashes all of it
+NETWORK_MACRO: dict[str, Callable[[Any], Any]] = {}
+
+
 def _node_key(data: Mapping[str, Any]) -> list[Any]:
     """What makes two nodes the same for hashing/isomorphism.
 
-    Role, cell and width; inputs also keep their ``index``, since the inputs of
-    a cell are distinct tensors (e.g. c_{k-2} vs c_{k-1}) and swapping them
-    changes the network.
+    Role, cell, width and aggregate; inputs also keep their ``index``, since
+    the inputs of a cell are distinct tensors (e.g. c_{k-2} vs c_{k-1}) and
+    swapping them changes the network. An input's width is the data's (or the
+    previous stage's output, found in that stage) and is left out, so the
+    same architecture on data of another width hashes the same.
     """
     role = data.get("role")
     index = data.get("index") if role == "input" else None
-    return [role, data.get("cell"), data.get("width"), index]
+    width = None if role == "input" else data.get("width")
+    return [role, data.get("cell"), width, index, data.get("aggregate")]
+
+
+def _edge_key(data: Mapping[str, Any]) -> list[Any]:
+    """An edge's op, and every op it sums where a rule kept several (``ops_kept``)."""
+    kept = data.get("ops_kept")
+    return [data.get("op"), sorted(kept) if kept else None]
+
+
+def network_key(arch: nx.DiGraph) -> list[Any]:
+    """The graph attributes that define ``arch``'s child network: its kind and
+    the network part of its ``macro`` (the data's shape and classes are not part)."""
+    kind, macro = arch.graph.get("kind"), arch.graph.get("macro")
+    pick = NETWORK_MACRO.get(kind) if isinstance(kind, str) else None
+    return [kind, pick(macro) if pick and isinstance(macro, dict) else macro]
 
 
 def _digest(*parts: Any) -> str:
@@ -183,13 +206,17 @@ def _digest(*parts: Any) -> str:
 
 
 def canonical_hash(arch: nx.DiGraph) -> str:
-    """Hash equal for isomorphic architectures.
+    """Hash equal for isomorphic architectures that build the same network.
 
-    Node ids, ``alpha`` and graph attributes are ignored; node ``role``,
-    ``cell``, ``width`` (and an input's ``index``) and edge ``op`` count,
-    "none" edges included (hash ``active_subgraph(arch)`` to ignore them).
-    It is a Weisfeiler-Lehman hash: equal for isomorphic graphs; collisions
-    possible in principle, confirm with ``same_architecture``.
+    Node ids, ``alpha``, ``weights`` and the provenance graph attributes
+    (``run``, ``space``...) are ignored; node ``role``, ``cell``, ``width``,
+    ``aggregate`` (and an input's ``index``; not its width), edge ``op`` and
+    ``ops_kept``, and the network part of the graph's ``kind`` and ``macro``
+    (:func:`network_key`) count, "none" edges included (hash
+    ``active_subgraph(arch)`` to ignore them). The scheme is
+    :data:`~dagnas.versions.HASH_SCHEME`, part of the digest. It is a Weisfeiler-Lehman hash:
+    equal for isomorphic graphs; collisions possible in principle, confirm
+    with ``same_architecture``.
 
     Each edge u→v becomes a node labelled by its op, joined to u by an "o"
     link and to v by an "i" link, so direction is kept in an undirected hash.
@@ -198,23 +225,25 @@ def canonical_hash(arch: nx.DiGraph) -> str:
     h = nx.Graph()
     for n, data in arch.nodes(data=True):
         h.add_node(ids[n], label=_digest("node", _node_key(data)))
-    for k, (u, v, op) in enumerate(arch.edges(data="op"), start=len(ids)):
-        h.add_node(k, label=_digest("edge", op))
+    for k, (u, v, data) in enumerate(arch.edges(data=True), start=len(ids)):
+        h.add_node(k, label=_digest("edge", _edge_key(data)))
         h.add_edge(ids[u], k, link="o")
         h.add_edge(k, ids[v], link="i")
     iterations = max(1, min(h.number_of_nodes(), 2 * len(ids)))
-    return nx.weisfeiler_lehman_graph_hash(
+    wl = nx.weisfeiler_lehman_graph_hash(
         h, node_attr="label", edge_attr="link", iterations=iterations
     )
+    return _digest(HASH_SCHEME, network_key(arch), wl)
 
 
 def same_architecture(a: nx.DiGraph, b: nx.DiGraph) -> bool:
-    """Exact check that ``a`` and ``b`` are isomorphic under the hash's labels."""
-    return nx.is_isomorphic(
+    """Exact check that ``a`` and ``b`` are isomorphic under the hash's labels
+    and build the same network (:func:`network_key`)."""
+    return _digest(network_key(a)) == _digest(network_key(b)) and nx.is_isomorphic(
         a,
         b,
         node_match=lambda x, y: _node_key(x) == _node_key(y),
-        edge_match=lambda x, y: x.get("op") == y.get("op"),
+        edge_match=lambda x, y: _edge_key(x) == _edge_key(y),
     )
 
 

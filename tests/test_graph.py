@@ -7,9 +7,12 @@ import random
 
 import networkx as nx
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dagnas.engine.components import DERIVE_RULES
+from dagnas.engine.derive import block_architecture
 from dagnas.errors import DagnasError
 from dagnas.graph import (
     active_subgraph,
@@ -21,7 +24,12 @@ from dagnas.graph import (
     same_architecture,
     to_json_dict,
 )
+from dagnas.measure.params import graph_params
+from dagnas.ops import is_zero
+from dagnas.spec.lower import lower
+from dagnas.versions import HASH_SCHEME
 from tests.export.archs import DARTS_EDGES, assert_same_graph, chain_block, darts_arch, darts_cell
+from tests.export.spaces import derived, space
 
 
 def shuffled_copy(g: nx.DiGraph, seed: int) -> nx.DiGraph:
@@ -249,3 +257,67 @@ def test_to_json_dict_does_not_alias_graph() -> None:
 def test_from_json_dict_says_what_is_wrong(data, what) -> None:
     with pytest.raises(DagnasError, match=what):
         from_json_dict(data)
+
+
+# --- identity: what the hash covers (scheme HASH_SCHEME) ---------------------------
+
+
+def _mixing(g: nx.DiGraph) -> dict[str, torch.Tensor]:
+    """Mixing weights, all nonzero: the first candidate that is not a zero op strongest."""
+    return {
+        d["key"]: torch.tensor(
+            [0.01 if is_zero(op) else 1.0 - i / 10 for i, op in enumerate(d["ops"])]
+        )
+        for _, _, d in g.edges(data=True)
+        if "ops" in d
+    }
+
+
+def test_hash_covers_ops_kept() -> None:
+    # a support-rule architecture sums every op; the argmax one keeps one per edge
+    g = lower(space("darts_digits"), (1, 8, 8), 10)
+    one = DERIVE_RULES.get("argmax")()(g, _mixing(g))
+    summed = DERIVE_RULES.get("support")()(g, _mixing(g))
+    assert [d["op"] for *_, d in one.edges(data=True)] == [
+        d["op"] for *_, d in summed.edges(data=True)
+    ]
+    assert graph_params(one) != graph_params(summed)
+    assert canonical_hash(one) != canonical_hash(summed)
+    assert not same_architecture(one, summed)
+
+
+@pytest.mark.parametrize("field, value", [("channels", 12), ("layers", 5), ("stem_multiplier", 1)])
+def test_hash_covers_macro_settings(field: str, value: object) -> None:
+    base = derived(space("darts_digits"), 0, (1, 8, 8))
+    changed = derived(space("darts_digits", **{field: value}), 0, (1, 8, 8))
+    assert canonical_hash(base) != canonical_hash(changed)
+    assert not same_architecture(base, changed)
+
+
+def test_hash_ignores_search_only_settings_and_provenance() -> None:
+    base = derived(space("darts_digits"), 0, (1, 8, 8))
+    other = derived(space("darts_digits", node_norm=True), 0, (1, 8, 8))
+    other.graph.update(space="other", run="other-run")
+    assert canonical_hash(base) == canonical_hash(other)
+
+
+def test_hash_covers_node_aggregate() -> None:
+    g, h = chain_block(), chain_block()
+    nx.set_node_attributes(h, "mean", "aggregate")
+    assert canonical_hash(g) != canonical_hash(h)
+
+
+def test_dense_block_hash_does_not_depend_on_input_width() -> None:
+    spec = space("dense_digits")
+    blocks = {"s0": [(0, 1), (1, 3), (0, 2), (2, 3)]}
+    a, b = (block_architecture(lower(spec, shape, 10), blocks) for shape in [(1, 8, 8), (40,)])
+    assert a.nodes["s0:v0"]["width"] != b.nodes["s0:v0"]["width"]
+    assert canonical_hash(a) == canonical_hash(b)
+    wider = block_architecture(lower(spec, (40,), 10), blocks)
+    wider.graph["macro"]["stages"][0]["width"] = 128
+    nx.set_node_attributes(wider, {f"s0:v{i}": 128 for i in (1, 2, 3)}, "width")
+    assert canonical_hash(wider) != canonical_hash(a)
+
+
+def test_hash_names_its_scheme() -> None:
+    assert isinstance(HASH_SCHEME, int) and HASH_SCHEME >= 2

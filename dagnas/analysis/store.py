@@ -12,6 +12,14 @@ Table ``trainings`` logs every finished training, one line each, even when
 its row existed already: more trainings than rows for a key means it was
 trained twice.
 
+Table ``meta`` (key, value) marks the file as a dagnas store: its
+``schema_version`` (:data:`STORE_SCHEMA`), the ``hash_scheme`` of its
+hashes (:data:`dagnas.versions.HASH_SCHEME`) and the ``dagnas_version`` that
+created it. A store is only ever opened if it is one: a foreign SQLite file
+or one of a newer schema is refused untouched, and a store whose hashes use
+another scheme is read but not written (its rows would not match new ones).
+Reading commands open it read-only (``EvalStore(path, readonly=True)``).
+
 Concurrency: WAL journal (readers never block the writer), a busy timeout
 (a writer waits for the lock instead of failing), and one ``BEGIN
 IMMEDIATE`` transaction per insert. Nothing here imports torch.
@@ -30,7 +38,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dagnas import __version__
 from dagnas.errors import DagnasError
+from dagnas.versions import HASH_SCHEME, STORE_SCHEMA
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -61,7 +71,13 @@ CREATE TABLE IF NOT EXISTS trainings (
 {_KEY_SQL}    worker TEXT NOT NULL,
     finished REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+#: the tables of a store written before ``meta`` existed (hash scheme 1)
+LEGACY_TABLES = {"evaluations", "trainings"}
 KEY_COLUMNS = ("hash", "space", "dataset", "budget", "seed")
 
 
@@ -122,31 +138,35 @@ def _use_wal(db: sqlite3.Connection) -> None:
 class EvalStore:
     """The evaluations in the SQLite file ``path`` (created with its tables if absent).
 
-    A store opens one connection per process that uses it: pass the path,
-    not the store, to other processes.
+    ``readonly``: open an existing store for reading only; nothing in the file
+    changes. A store opens one connection per process that uses it: pass the
+    path, not the store, to other processes.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False):
         self.path = Path(path)
         if self.path.is_dir():
             raise DagnasError(f"{self.path} is a folder; pass a store file, e.g. evals.sqlite")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if readonly and not self.path.exists():
+            raise DagnasError(f"{self.path}: no such store; write one with `dagnas evaluate`")
+        self._db = _connect(self.path, readonly)
         try:
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-            self._db.isolation_level = None  # transactions are explicit
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _use_wal(self._db)
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            with self._transaction() as db:
-                for statement in SCHEMA.split(";"):
-                    db.execute(statement)
+            with self._transaction(readonly) as db:
+                self.meta = _open_store(db, self.path, readonly)
+            if not readonly:
+                _use_wal(self._db)
+                self._db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as e:
+            self._db.close()
             raise DagnasError(f"{self.path}: not an evaluations store ({e})") from e
+        except DagnasError:
+            self._db.close()
+            raise
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error)."""
-        self._db.execute("BEGIN IMMEDIATE")
+    def _transaction(self, readonly: bool = False) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` (``BEGIN`` if ``readonly``) … ``COMMIT`` (``ROLLBACK`` on error)."""
+        self._db.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
         try:
             yield self._db
         except BaseException:
@@ -213,6 +233,71 @@ class EvalStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    """A connection to ``path`` (read-only: by URI, so the file is never created or changed)."""
+    if readonly:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    db.isolation_level = None  # transactions are explicit
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return db
+
+
+def _open_store(db: sqlite3.Connection, path: Path, readonly: bool) -> dict[str, str]:
+    """The ``meta`` of the store in ``db`` (inside a transaction), creating the
+    tables of a new, empty file; DagnasError for anything that is not a store
+    this dagnas may open so."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables and not readonly:
+        for statement in SCHEMA.split(";"):
+            db.execute(statement)
+        meta = {
+            "schema_version": str(STORE_SCHEMA),
+            "hash_scheme": str(HASH_SCHEME),
+            "dagnas_version": __version__,
+        }
+        db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+        return meta
+    if "meta" in tables:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    elif tables >= LEGACY_TABLES:
+        meta = {"schema_version": "0", "hash_scheme": "1", "dagnas_version": "an earlier one"}
+    else:
+        found = ", ".join(sorted(tables)) or "no tables"
+        raise DagnasError(
+            f"{path} is an SQLite file but not a dagnas evaluations store (it holds {found}"
+            " and no 'meta' table); pass a store written by `dagnas evaluate`, or a new file"
+        )
+    _check_meta(meta, path, readonly)
+    return meta
+
+
+def _check_meta(meta: dict[str, str], path: Path, readonly: bool) -> None:
+    """DagnasError for a store of a newer schema, or written with hashes of another
+    scheme (when writing)."""
+    try:
+        schema, scheme = int(meta["schema_version"]), int(meta["hash_scheme"])
+    except (KeyError, ValueError):
+        raise DagnasError(
+            f"{path}: its 'meta' table lacks schema_version/hash_scheme; it is not a store"
+            " this dagnas wrote"
+        ) from None
+    made = meta.get("dagnas_version", "?")
+    if schema > STORE_SCHEMA:
+        raise DagnasError(
+            f"{path} has store schema {schema} (dagnas {made}); this dagnas"
+            f" ({__version__}) reads up to {STORE_SCHEMA}: upgrade dagnas"
+        )
+    if scheme != HASH_SCHEME and not readonly:
+        raise DagnasError(
+            f"{path} holds architecture hashes of scheme {scheme} (dagnas {made}); this dagnas"
+            f" hashes with scheme {HASH_SCHEME}, so new rows would not match its rows:"
+            " write to a new --store"
+        )
 
 
 def _insert(table: str, row: Mapping[str, Any], ignore: bool) -> str:

@@ -83,10 +83,10 @@ def _predictor_file(path: str | None) -> str | None:
 
 
 def read_rows(store: str, **where: Any) -> list[dict[str, Any]]:
-    """The store's rows that match the given filters (None: any)."""
+    """The store's rows that match the given filters (None: any), read-only."""
     from dagnas.analysis.store import EvalStore
 
-    with EvalStore(store) as db:
+    with EvalStore(store, readonly=True) as db:
         return db.rows(**{k: v for k, v in where.items() if v is not None})
 
 

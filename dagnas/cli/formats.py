@@ -54,13 +54,13 @@ def export(
     """Write the Architecture ARCH (architecture.json, or a run folder) as a standalone
     model (onnx, pt2, torchscript: freshly initialised weights) or as text (genotype,
     nb201, dot)."""
-    from dagnas.export import read_json
+    from dagnas.export import read_architecture
     from dagnas.export.model import FORMATS, export_model
 
     path = _architecture_file(arch)
     name = f"{path.stem}-{fmt}{FORMATS[fmt]}"
     target = Path(out) / name if out else path.with_name(name)
-    written = export_model(read_json(path), fmt, target, input_shape)
+    written = export_model(read_architecture(path), fmt, target, input_shape)
     click.echo(json.dumps({"file": str(written), "format": fmt}) if as_json else f"wrote {written}")
 
 

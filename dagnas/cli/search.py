@@ -206,18 +206,21 @@ def derive(run_dir: str, lams: list[float] | None, rule: str | None, as_json: bo
 @set_option()
 @json_option()
 def validate(spaces: tuple[str, ...], overrides: dict[str, Any], as_json: bool) -> None:
-    """Check spec files (or built-in names) without running them, with the --set fields."""
+    """Check spec files (or built-in names) without running them, with the --set
+    fields, lowered for the data they name."""
     from dagnas.spaces import load_space
+    from dagnas.spec.check import check_spec
     from dagnas.spec.overrides import apply_overrides
 
     for name in spaces:
         spec = apply_overrides(load_space(name), overrides, origin="--set")
+        lowered = check_spec(spec) is not None
         if as_json:
-            click.echo(
-                json.dumps({"space": name, "ok": True, "kind": spec.kind, "name": spec.name})
-            )
-        else:
-            click.echo(f"{name}: ok ({spec.kind} '{spec.name}')")
+            found = {"space": name, "ok": True, "kind": spec.kind, "name": spec.name}
+            click.echo(json.dumps({**found, "shapes_checked": lowered}))
+            continue
+        note = "" if lowered else f"; shapes unchecked: give input_shape for '{spec.search.data}'"
+        click.echo(f"{name}: ok ({spec.kind} '{spec.name}'{note})")
 
 
 @click.command()

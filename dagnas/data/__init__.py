@@ -47,6 +47,7 @@ __all__ = [
     "Augment",
     "DataSplits",
     "augment_batch",
+    "dataset_key",
     "default_augment",
     "load_dataset",
     "make_loader",
@@ -118,9 +119,8 @@ def load_dataset(
     """
     seed, val_fraction, limit = _check_options(seed, val_fraction, limit)
     name = os.fspath(name)
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key == "folder" or name.startswith("folder:"):
+    key = dataset_key(name) or name
+    if key == "folder":
         path = _data_root("folder", name.partition(":")[2] or root)
         stats = None if normalise == "train" else _stats_for("folder", normalise)
         return read_folder(
@@ -136,19 +136,34 @@ def load_dataset(
         raw, seed = read_digits(), 0
     elif key in _READERS:
         raw = _READERS[key](_data_root(key, root))
-    elif name.lower().endswith(".npz") or Path(name).expanduser().is_file():
+    elif key == "file":
         path = _npz_path(name, root)
         raw, key = read_npz(path), str(path)
     else:
-        known = ", ".join(DATASETS)
+        known, hint = ", ".join(DATASETS), did_you_mean(name.strip().lower(), list(DATASETS))
         raise DataError(
-            f"unknown dataset '{name}'{did_you_mean(key, list(DATASETS))} (known: {known}; "
+            f"unknown dataset '{name}'{hint} (known: {known}; "
             f"or a path to an .npz file with keys {', '.join(KEYS)})"
         )
     stats = None if normalise == "train" else _stats_for(key, normalise)
     return make_splits(
         raw, name=key, seed=seed, val_fraction=val_fraction, limit=limit, stats=stats
     )
+
+
+def dataset_key(name: str) -> str | None:
+    """What ``name`` names: a key of :data:`DATASETS` (aliases and case resolved;
+    ``"folder"`` for ``folder[:PATH]``), ``"file"`` for an ``.npz`` or another
+    existing file, or None for nothing dagnas can load."""
+    key = name.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key == "folder" or name.startswith("folder:"):
+        return "folder"
+    if key in DATASETS:
+        return key
+    if name.lower().endswith(".npz") or Path(name).expanduser().is_file():
+        return "file"
+    return None
 
 
 def _stats_for(key: str, normalise: Normalise) -> Stats:

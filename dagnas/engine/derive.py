@@ -4,10 +4,14 @@ The Architecture is a networkx DiGraph with one op per kept edge (``op``,
 its mixing weight ``alpha``, all candidates' ``weights``), the SearchGraph's
 nodes and fixed edges, and its graph attributes plus ``run``. Which rules
 apply to a space kind is the kind's ``derive_rules`` (:mod:`dagnas.kinds`).
+A rule that keeps no searched edge at all (a ``threshold`` above every
+weight) falls back to each edge's strongest op that is not a zero op, and
+says so in the Architecture's ``derive_fallback`` attribute.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +28,7 @@ from dagnas.registry import Strict
 from dagnas.samplers import Block, block_from_json, block_to_json
 
 Weights = dict[str, torch.Tensor]
+log = logging.getLogger(__name__)
 
 
 def _skeleton(g: nx.DiGraph, run: str | None) -> nx.DiGraph:
@@ -220,13 +225,35 @@ def derive(
     name = spec.pop("name")
     rule = DERIVE_RULES.get(name)
     if not getattr(rule, "needs_model", False):
-        return rule(**spec)(g, weights, run)
+        return _unless_empty(g, weights, run, rule(**spec)(g, weights, run))
     if model is None or val is None:
         raise RunError(
             f"derivation rule '{name}' needs the trained supernet and validation data;"
             " call derive(..., model=supernet, val=(x, y))"
         )
-    return rule(**spec)(g, weights, run, model=model, val=val)
+    return _unless_empty(g, weights, run, rule(**spec)(g, weights, run, model=model, val=val))
+
+
+def _unless_empty(g: nx.DiGraph, weights: Weights, run: str | None, arch: nx.DiGraph) -> nx.DiGraph:
+    """``arch``, unless its rule kept no searched edge of a space that has some
+    (``threshold`` above every weight): then every searched edge keeps its
+    strongest op that is not a zero op, and ``graph["derive_fallback"]`` says why."""
+    if "choices" in g.graph or any(d.get("searched") for *_, d in arch.edges(data=True)):
+        return arch
+    if not any("ops" in d for *_, d in g.edges(data=True)):
+        return arch
+    rule = g.graph["derive"]["name"]
+    why = (
+        f"rule '{rule}' kept no edge; each edge keeps its strongest op that is not a zero op"
+        " instead"
+    )
+    log.warning("derive: %s", why)
+    fallback = _skeleton(g, run)
+    for u, v, d in g.edges(data=True):
+        if "ops" in d:
+            _keep(fallback, u, v, d, weights[d["key"]], _best_nonzero(d["ops"], weights[d["key"]]))
+    fallback.graph["derive_fallback"] = why
+    return _finish(fallback)
 
 
 def discretize(g: nx.DiGraph, weights: Weights) -> Weights:

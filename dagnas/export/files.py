@@ -1,4 +1,11 @@
-"""Architecture files: node-link JSON and GraphML, written atomically."""
+"""Architecture files: node-link JSON and GraphML, written atomically.
+
+Reading one checks it against the model of an Architecture (:class:`ArchFile`:
+graph attributes, nodes with roles and positive widths, edges with known
+ops) and its structure (some edges, no cycle, every output reached from an
+input) before anything is compiled from it; errors name the file and the
+node or edge.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,18 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
 from dagnas.errors import DagnasError
 from dagnas.export.dot import Mixing
 from dagnas.export.draw import draw
-from dagnas.graph import from_json_dict, to_json_dict
+from dagnas.graph import NETWORK_MACRO, from_json_dict, input_nodes, output_nodes, to_json_dict
 from dagnas.io import atomic_write_bytes
+from dagnas.ops import OPS
+from dagnas.registry import did_you_mean
 
 PathLike = str | os.PathLike[str]
 
@@ -38,8 +48,135 @@ def write_json(arch: nx.DiGraph, path: PathLike) -> Path:
     return atomic_write_bytes(path, (text + "\n").encode())
 
 
+#: clearer words for pydantic's errors on an architecture file
+MESSAGES = {
+    "missing": "is missing",
+    "too_short": "is empty; an architecture needs its nodes and edges",
+}
+#: the ops of fixed edges into a cell's output (not in the op registry)
+FIXED_OPS = ("concat", "output")
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ArchGraph(_Open):
+    """The graph attributes an Architecture needs (others are kept as they are)."""
+
+    kind: str
+    input_shape: list[PositiveInt] = Field(min_length=1, max_length=3)
+    num_classes: int = Field(ge=2)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        known = sorted(NETWORK_MACRO)  # every registered kind
+        if known and kind not in known:
+            hint = did_you_mean(kind, known)
+            raise ValueError(f"unknown space kind '{kind}'{hint} (known: {', '.join(known)})")
+        return kind
+
+
+class ArchNode(_Open):
+    id: Any
+    role: Literal["input", "hidden", "output"]
+    width: PositiveInt | None = None
+
+
+class ArchEdge(_Open):
+    source: Any
+    target: Any
+    op: str
+    ops_kept: list[str] | None = None
+
+    @field_validator("op")
+    @classmethod
+    def _known_op(cls, op: str) -> str:
+        if op not in OPS and op not in FIXED_OPS:
+            raise ValueError(OPS.unknown_message(op))
+        return op
+
+    @field_validator("ops_kept")
+    @classmethod
+    def _known_ops(cls, ops: list[str] | None) -> list[str] | None:
+        for op in ops or []:
+            if op not in OPS:
+                raise ValueError(OPS.unknown_message(op))
+        return ops
+
+
+class ArchFile(_Open):
+    """An Architecture in node-link JSON, as ``write_json`` writes it."""
+
+    graph: ArchGraph
+    nodes: list[ArchNode] = Field(min_length=2)
+    edges: list[ArchEdge] = Field(min_length=1)
+
+
+def _where(d: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """``nodes[3] 'normal:2'.width``: a location in a node-link dict, naming its node or edge."""
+    text = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+            item = d.get(str(loc[i - 1]), [None] * (part + 1))[part] if i else None
+            if isinstance(item, dict):
+                ends = (item.get("source"), item.get("target"))
+                text += f" {item['id']!r}" if "id" in item else f" {ends[0]!r}->{ends[1]!r}"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def check_architecture(d: Any, source: str) -> nx.DiGraph:
+    """The Architecture of node-link dict ``d`` once it fits :class:`ArchFile` and
+    its structure can be compiled; DagnasError naming ``source`` and the node or
+    edge otherwise."""
+    if not isinstance(d, dict):
+        raise DagnasError(f"{source}: expected a JSON object (node-link graph)")
+    try:
+        ArchFile.model_validate(d)
+    except ValidationError as e:
+        err = e.errors()[0]
+        msg = MESSAGES.get(err["type"], err["msg"].removeprefix("Value error, "))
+        raise DagnasError(f"{source}: {_where(d, err['loc'])}: {msg}") from None
+    try:
+        arch = from_json_dict(d)
+    except DagnasError as e:
+        raise DagnasError(f"{source}: {e}") from None
+    try:
+        cycle = nx.find_cycle(arch)
+    except nx.NetworkXNoCycle:
+        cycle = []
+    if cycle:
+        path = " -> ".join(str(u) for u, _ in cycle)
+        raise DagnasError(f"{source}: edges form a cycle {path} -> {cycle[0][0]}; remove one")
+    ins = input_nodes(arch)
+    for out in output_nodes(arch):
+        if not any(nx.has_path(arch, s, out) for s in ins):
+            raise DagnasError(
+                f"{source}: no edge path leads from an input node to output node {out!r}"
+            )
+    return arch
+
+
 def read_json(path: PathLike) -> nx.DiGraph:
-    """Read an Architecture written by ``write_json`` (or any directed node-link JSON)."""
+    """Read any directed node-link JSON (an Architecture written by ``write_json``);
+    :func:`read_architecture` also checks it can be compiled."""
+    try:
+        return from_json_dict(_read_dict(path))
+    except DagnasError as e:
+        raise DagnasError(f"{path}: {e}") from e
+
+
+def read_architecture(path: PathLike) -> nx.DiGraph:
+    """Read an Architecture to compile or train, checked (:func:`check_architecture`)."""
+    return check_architecture(_read_dict(path), str(path))
+
+
+def _read_dict(path: PathLike) -> Any:
+    """The JSON in ``path``; DagnasError naming the file (and line) otherwise."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as e:
@@ -50,10 +187,7 @@ def read_json(path: PathLike) -> nx.DiGraph:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise DagnasError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from e
-    try:
-        return from_json_dict(data)
-    except DagnasError as e:
-        raise DagnasError(f"{path}: {e}") from e
+    return data
 
 
 def _graphml_value(value: Any) -> Any:

@@ -23,6 +23,7 @@ from torch import nn
 
 from dagnas.engine import DERIVE_RULES
 from dagnas.errors import DagnasError
+from dagnas.graph import NETWORK_MACRO
 from dagnas.registry import Component, NamesOf, Registry, resolve_component
 
 if TYPE_CHECKING:
@@ -48,6 +49,11 @@ class SpaceKind:
         which holds ``kind``, ``space``, ``input_shape``, ``num_classes``, ``derive``."""
         raise NotImplementedError
 
+    def check(self, spec: Any, g: nx.DiGraph) -> None:
+        """Raise a located :class:`~dagnas.errors.SpecError` (``issue_at``) where the
+        lowered SearchGraph ``g`` of ``spec`` could not be searched, derived and
+        retrained: what the spec model alone cannot see (it needs the data's shape)."""
+
     def params(self, arch: nx.DiGraph) -> int:
         """The parameter count of the child network of Architecture ``arch``."""
         raise NotImplementedError
@@ -55,6 +61,11 @@ class SpaceKind:
     def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
         """``n`` Architectures of SearchGraph ``graph``'s space (possibly isomorphic)."""
         raise NotImplementedError
+
+    def network_macro(self, macro: Any) -> Any:
+        """The part of a graph's ``macro`` that changes the child network (what
+        :func:`dagnas.graph.canonical_hash` covers); all of it unless a kind says less."""
+        return macro
 
 
 KINDS: Registry[SpaceKind] = Registry("space kind")
@@ -68,7 +79,9 @@ def register_kind(cls: type[SpaceKind]) -> type[SpaceKind]:
             f"space kind '{cls.name}': its spec model {cls.spec.__name__} needs the field"
             f" kind: Literal['{cls.name}']"
         )
-    KINDS.register(cls.name)(cls())
+    kind = cls()
+    KINDS.register(cls.name)(kind)
+    NETWORK_MACRO[cls.name] = kind.network_macro
     return cls
 
 

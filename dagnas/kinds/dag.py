@@ -16,10 +16,10 @@ import networkx as nx
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from dagnas.compile.dag import DagNetwork
-from dagnas.errors import SpecIssue
+from dagnas.errors import SpecError, SpecIssue
 from dagnas.kinds.base import DeriveRule, register_kind
 from dagnas.kinds.edges import EdgeOpKind
-from dagnas.measure.formulas import edge_params, linear_params
+from dagnas.measure.formulas import edge_params, linear_params, op_params
 from dagnas.ops import OPS
 from dagnas.registry import Component, Strict, did_you_mean
 from dagnas.spec.models import OpName, SpaceBase, issue_at
@@ -245,6 +245,33 @@ class Dag(EdgeOpKind):
                 f"dag:{e.target}",
                 ops=list(e.ops),
                 key=f"dag:{e.source}->{e.target}",
+            )
+
+    def dead_output(self, spec: DagSpec, g: nx.DiGraph, node: str) -> SpecError:
+        name = g.nodes[node]["index"]
+        first = next(i for i, e in enumerate(spec.edges) if e.target == spec.nodes[name].name)
+        return issue_at(
+            spec,
+            ("edges", first),
+            f"only zero ops (none/zero) lead to the output node '{spec.nodes[name].name}': the"
+            " network would compute nothing; give an edge on a path to it an op that computes",
+        )
+
+    def check(self, spec: DagSpec, g: nx.DiGraph) -> None:
+        """Also: something to train, an op with parameters or a linear head."""
+        super().check(spec, g)
+        out = next(n for n, r in g.nodes(data="role") if r == "output")
+        if g.nodes[out]["width"] != g.graph["num_classes"]:
+            return  # a linear head
+        width = dict(g.nodes(data="width"))
+        if not any(
+            op_params(op, width[u], width[v]) for u, v, d in g.edges(data=True) for op in d["ops"]
+        ):
+            raise issue_at(
+                spec,
+                ("edges",),
+                "no candidate op has parameters and the output needs no linear head: there"
+                " is nothing to train; add an op with weights (e.g. linear, a convolution)",
             )
 
     def params(self, arch: nx.DiGraph) -> int:

@@ -11,14 +11,14 @@ cell with residual-block reductions.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
 from dagnas.compile.darts import DartsNetwork
 from dagnas.compile.edge import edge_ops
-from dagnas.errors import SpecIssue
+from dagnas.errors import SpecError, SpecIssue
 from dagnas.kinds.base import DeriveRule, register_kind
 from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import bn_params, conv_bn_params, linear_params, op_params
@@ -185,6 +185,35 @@ class DartsCell(EdgeOpKind):
                     searched=False,
                 )
         g.graph["cells"] = list(cells)
+
+    def dead_output(self, spec: DartsCellSpec, g: nx.DiGraph, node: str) -> SpecError:
+        field = "reduction_ops" if node.startswith("reduce") and spec.reduction_ops else "ops"
+        return issue_at(
+            spec,
+            (field,) if spec.edges is None else ("edges",),
+            f"only zero ops (none) lead to the output of the {node.split(':')[0]} cell: it"
+            " would compute nothing; add an op that computes",
+        )
+
+    def check(self, spec: DartsCellSpec, g: nx.DiGraph) -> None:
+        """Also: a residual-block reduction halves feature maps of even sizes only
+        (its shortcut pools, its convolution pads)."""
+        super().check(spec, g)
+        size = list(g.graph["input_shape"][1:])
+        for layer in g.graph["macro"]["reductions"]:
+            if spec.reduction_type == "resblock" and any(n % 2 for n in size):
+                raise issue_at(
+                    spec,
+                    ("reductions",) if spec.reductions is not None else ("reduction_type",),
+                    f"the residual-block reduction at layer {layer} would halve a"
+                    f" {'x'.join(map(str, size))} feature map, which a resblock cannot (odd"
+                    " size); use reduction_type: cell, fewer reductions, or other data",
+                )
+            size = [(n + 1) // 2 for n in size]
+
+    def network_macro(self, macro: dict[str, Any]) -> dict[str, Any]:
+        """Every macro setting but ``node_norm`` (it acts in the supernet only)."""
+        return {k: v for k, v in macro.items() if k != "node_norm"}
 
     def params(self, arch: nx.DiGraph) -> int:
         """Stem, stacked cells (or NAS-Bench-201 residual blocks) and the head."""

@@ -222,6 +222,13 @@ class DenseBlocks(SpaceKind):
         }
         g.graph["groups"] = {st["name"]: [f"{st['name']}:blocks"] for st in stages}
 
+    def network_macro(self, macro: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each stage's vertices, width, aggregate and op: not its input width (the
+        data's, for the first stage), nor what only the search uses (blocks per
+        stage, constraints, sampler, resampling, seed)."""
+        keys = ("vertices", "width", "aggregate", "activation", "op")
+        return [{k: st.get(k) for k in keys} for st in macro.get("stages", [])]
+
     def params(self, arch: nx.DiGraph) -> int:
         """One linear per block edge (in the stage's vertex widths) and the linear head."""
         width = arch.graph["macro"]["stages"][-1]["width"]

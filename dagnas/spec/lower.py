@@ -8,7 +8,8 @@ Nodes ``"<cell>:<name>"`` carry ``role`` (input/hidden/output), ``cell``,
 (the choice id, e.g. ``"normal:0->2"``); fixed edges into a cell's output
 carry ``op`` ("concat" or "output") and ``searched=False``. What each kind
 adds is its :meth:`~dagnas.kinds.SpaceKind.lower` (see its file in
-:mod:`dagnas.kinds`).
+:mod:`dagnas.kinds`); its :meth:`~dagnas.kinds.SpaceKind.check` then refuses,
+with the spec's file and line, a graph that lowers but could not run.
 """
 
 from __future__ import annotations
@@ -54,5 +55,7 @@ def lower(spec: Any, input_shape: tuple[int, ...], num_classes: int) -> SearchGr
         num_classes=num_classes,
         derive={"name": spec.derive.name, **spec.derive.options},
     )
-    get_kind(spec.kind).lower(spec, g)
+    kind = get_kind(spec.kind)
+    kind.lower(spec, g)
+    kind.check(spec, g)
     return g

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
     NonNegativeInt,
     PositiveFloat,
@@ -17,12 +18,13 @@ from pydantic import (
     model_validator,
 )
 
+from dagnas.data import DATASETS, dataset_key
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import SpecError, format_loc
 from dagnas.loggers import LOGGERS
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
-from dagnas.registry import Component, Registered, Registry, Strict
+from dagnas.registry import Component, Registered, Registry, Strict, did_you_mean
 from dagnas.relax import RELAXATIONS
 from dagnas.spec.yamldoc import Locator
 
@@ -33,6 +35,20 @@ ActivationName = Annotated[str, Registered(ACTIVATIONS)]
 def component_of(registry: Registry[Any]) -> Registered:
     """Validate a Component against ``registry``, filling its option defaults in."""
     return Registered(registry)
+
+
+def _check_data(name: str) -> str:
+    """A dataset dagnas knows (or its alias), ``folder[:PATH]``, or a path to a file."""
+    if dataset_key(name) is None:
+        known = ", ".join(DATASETS)
+        raise ValueError(
+            f"unknown dataset '{name}'{did_you_mean(name.lower(), list(DATASETS))} (known:"
+            f" {known}; or 'folder:PATH', or a path to an .npz file)"
+        )
+    return name
+
+
+DataName = Annotated[str, AfterValidator(_check_data)]
 
 
 class WeightOptim(Strict):
@@ -77,8 +93,8 @@ class DivergenceGuard(Strict):
 class SearchConfig(Strict):
     """How to search: data, budget, optimizers and the method's components."""
 
-    data: str = "digits"
-    """dataset: digits, mnist, fashion_mnist, cifar10, mnist1d, or an .npz file"""
+    data: DataName = "digits"
+    """dataset: digits, mnist, fashion_mnist, cifar10, cifar100, mnist1d, folder:PATH or .npz"""
     data_root: str | None = None
     """folder holding the dataset (null: the default location)"""
     data_limit: PositiveInt | None = None

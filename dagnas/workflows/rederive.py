@@ -22,6 +22,7 @@ from dagnas.engine.derive import derive
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
+from dagnas.kinds import kind_of
 from dagnas.relax import Hypernet
 from dagnas.workflows.rundir import data_shape, load_run_spec, load_search_data
 from dagnas.workflows.search import build_supernet
@@ -48,6 +49,17 @@ def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     return spec, model
 
 
+def check_rule_fits(rule: str, graph: nx.DiGraph, run_dir: Path) -> None:
+    """RunError unless derivation rule ``rule`` applies to the run's space kind
+    (the kind's ``derive_rules``, as the spec validator checks)."""
+    kind = kind_of(graph)
+    if rule not in kind.derive_rules:
+        fits = ", ".join(sorted(kind.derive_rules))
+        raise RunError(
+            f"--rule {rule} does not apply to {run_dir}, a {kind.name} space; its rules: {fits}"
+        )
+
+
 def rederive(
     run_dir: Path, lams: list[float] | None = None, rule: str | None = None
 ) -> list[Derived]:
@@ -68,6 +80,7 @@ def rederive(
         )
     if rule is not None:
         DERIVE_RULES.get(rule)  # unknown names fail here, with the known ones
+        check_rule_fits(rule, graph, run_dir)
         if rule != graph.graph["derive"]["name"]:
             graph.graph["derive"] = {"name": rule}
     name = graph.graph["derive"]["name"]

@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 
 from dagnas.data import DataSplits, load_dataset
-from dagnas.export import read_json
+from dagnas.export import read_architecture
 from dagnas.export.fixed import from_genotype
 from dagnas.spaces import load_space
 from dagnas.training.retrain import TrainConfig
@@ -39,7 +39,7 @@ def retrain(
     each epoch's record. Returns the result: test accuracy and loss, parameters,
     FLOPs, wall time, the settings.
     """
-    graph = arch if isinstance(arch, nx.DiGraph) else read_json(arch)
+    graph = arch if isinstance(arch, nx.DiGraph) else read_architecture(arch)
     cfg = TrainConfig(**train)
     if not isinstance(data, DataSplits):
         data = load_dataset(data, data_root, seed=cfg.seed, limit=data_limit)

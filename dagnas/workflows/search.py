@@ -37,6 +37,7 @@ from dagnas.loggers.callbacks import run_watchers
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
+from dagnas.versions import HASH_SCHEME
 from dagnas.workflows.rundir import (
     SUMMARY,
     load_search_data,
@@ -144,6 +145,7 @@ def _summary(
         "arch_step_ratio": last.get("arch_step_ratio"),
         "wall_time": wall_time,
         "architecture_hash": canonical_hash(arch),
+        "hash_scheme": HASH_SCHEME,
         "nb201": arch.graph.get("nb201"),
         **_decidedness(arch),
     }

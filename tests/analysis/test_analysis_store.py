@@ -8,10 +8,14 @@ import sqlite3
 
 import networkx as nx
 import pytest
+from click.testing import CliRunner
 
+import dagnas
 from dagnas.analysis.store import EvalStore
+from dagnas.cli import main
 from dagnas.errors import DagnasError
 from dagnas.graph import canonical_hash, to_json_dict
+from dagnas.versions import HASH_SCHEME, STORE_SCHEMA
 from tests.analysis.synth import layered_archs
 from tests.analysis.writers import evaluation, write_rows
 
@@ -87,3 +91,94 @@ def test_the_store_is_plain_sqlite_in_wal_mode(tmp_path):
     con = sqlite3.connect(tmp_path / "s.sqlite")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert con.execute("SELECT hash, accuracy FROM evaluations").fetchall() == [("a", 0.5)]
+
+
+# --- what is a store: the meta table, read-only reading --------------------------------
+
+
+def _foreign(path) -> bytes:
+    """A foreign SQLite file (one table of someone else's) at ``path``; its bytes."""
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE people (name TEXT)")
+    con.execute("INSERT INTO people VALUES ('ada')")
+    con.commit()
+    con.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path, readonly):
+    path = tmp_path / "theirs.sqlite"
+    before = _foreign(path)
+    with pytest.raises(DagnasError, match=r"not a dagnas evaluations store.*people"):
+        EvalStore(path, readonly=readonly)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.sqlite"]  # no -wal/-shm
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_new_store_records_its_schema_hash_scheme_and_version(tmp_path):
+    with EvalStore(tmp_path / "s.sqlite") as db:
+        meta = db.meta
+    assert meta == {
+        "schema_version": str(STORE_SCHEMA),
+        "hash_scheme": str(HASH_SCHEME),
+        "dagnas_version": dagnas.__version__,
+    }
+    con = sqlite3.connect(tmp_path / "s.sqlite")
+    assert dict(con.execute("SELECT key, value FROM meta").fetchall()) == meta
+
+
+def test_reading_changes_nothing(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with EvalStore(path) as db:
+        db.add(evaluation("a"))
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode = DELETE")  # a store copied elsewhere, checkpointed
+    con.close()
+    before = path.read_bytes()
+    with EvalStore(path, readonly=True) as db:
+        assert [r["hash"] for r in db.rows()] == ["a"]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            db.add(evaluation("b"))
+    assert path.read_bytes() == before
+    with pytest.raises(DagnasError, match="no such store"):
+        EvalStore(tmp_path / "absent.sqlite", readonly=True)
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+def _set_meta(path, key: str, value: str) -> None:
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+    con.commit()
+    con.close()
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "s.sqlite"
+    EvalStore(path).close()
+    _set_meta(path, "schema_version", str(STORE_SCHEMA + 1))
+    for readonly in (False, True):
+        with pytest.raises(DagnasError, match="upgrade dagnas"):
+            EvalStore(path, readonly=readonly)
+
+
+def test_hashes_of_another_scheme_are_read_but_not_added_to(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with EvalStore(path) as db:
+        db.add(evaluation("a"))
+    _set_meta(path, "hash_scheme", str(HASH_SCHEME - 1))
+    with EvalStore(path, readonly=True) as db:
+        assert db.count() == 1
+    with pytest.raises(DagnasError, match="new --store"):
+        EvalStore(path)
+
+
+def test_analyze_leaves_a_foreign_file_alone(tmp_path):
+    path = tmp_path / "theirs.sqlite"
+    before = _foreign(path)
+    result = CliRunner().invoke(main, ["analyze", str(path)])
+    assert result.exit_code != 0
+    assert "not a dagnas evaluations store" in result.output
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before

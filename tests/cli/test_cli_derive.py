@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from dagnas.cli import main
 from dagnas.compile import ChildNet
 from dagnas.export import read_json
-from tests.conftest import TINY_CELL
+from tests.conftest import TINY_CELL, TINY_DAG, TINY_DENSE
 
 LAMS = ["1e-04", "1e-03", "1e-02", "1e-01"]
 
@@ -63,3 +63,18 @@ def test_rederive_with_another_rule_and_errors(tmp_path):
     assert result.exit_code == 2 and "not a comma-separated list of numbers" in result.output
     result = CliRunner().invoke(main, ["derive", str(tmp_path)])
     assert result.exit_code == 1 and "config.yaml is missing" in result.output
+
+
+@pytest.mark.parametrize(
+    ("space", "rule", "kind"),
+    [(TINY_DAG, "best_block", "dag"), (TINY_DENSE, "perturbation", "dense_blocks")],
+)
+def test_a_rule_of_another_kind_is_refused(tmp_path, space: str, rule: str, kind: str):
+    (tmp_path / "space.yaml").write_text(space + "search: {epochs: 1, batch_size: 64}\n")
+    out = str(tmp_path / "run")
+    args = ["run", str(tmp_path / "space.yaml"), "--max-steps", "1", "--out", out, "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    result = CliRunner().invoke(main, ["derive", out, "--rule", rule])
+    assert result.exit_code == 1, result.output
+    assert f"--rule {rule} does not apply" in result.output and f"a {kind} space" in result.output
+    assert "Traceback" not in result.output

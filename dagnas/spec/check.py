@@ -1,0 +1,47 @@
+"""Check that a spec can run: lower it for the data it names and let its kind
+refuse what could not be searched, derived and retrained (``dagnas validate``).
+
+The spec model already refuses what is wrong on its own (unknown ops, cycles,
+dangling nodes, unknown datasets); what needs the data's shape (widths, image
+sizes, which edges exist) is checked when the spec is lowered, by its kind's
+:meth:`~dagnas.kinds.SpaceKind.check`. ``check_spec`` lowers for the shape the
+spec fixes (``input_shape``/``num_classes``) or the one of the dataset it
+names, without reading any data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagnas.data import dataset_key
+from dagnas.spec.lower import SearchGraph, lower
+
+#: input shape and classes of the datasets dagnas reads, known without reading them
+DATA_SHAPES: dict[str, tuple[tuple[int, ...], int]] = {
+    "digits": ((1, 8, 8), 10),
+    "mnist": ((1, 28, 28), 10),
+    "fashion_mnist": ((1, 28, 28), 10),
+    "cifar10": ((3, 32, 32), 10),
+    "cifar100": ((3, 32, 32), 100),
+    "mnist1d": ((40,), 10),
+}
+
+
+def data_shape_of(spec: Any) -> tuple[tuple[int, ...], int] | None:
+    """The input shape and classes ``spec`` runs on, when known without the data:
+    its dataset's, else what the spec fixes; None for a folder or a file the
+    spec gives no shapes for."""
+    known = DATA_SHAPES.get(dataset_key(spec.search.data) or "")
+    if known is not None:
+        return known
+    if spec.input_shape is None or spec.num_classes is None:
+        return None
+    return tuple(spec.input_shape), spec.num_classes
+
+
+def check_spec(spec: Any) -> SearchGraph | None:
+    """Lower ``spec`` for its data (:func:`data_shape_of`): its SearchGraph, or
+    None when the data's shape is not known before reading it. Raises the
+    located :class:`~dagnas.errors.SpecError` of anything that could not run."""
+    found = data_shape_of(spec)
+    return None if found is None else lower(spec, *found)

@@ -1,0 +1,79 @@
+"""Architecture files checked before they are compiled: `dagnas train` on a
+hand-edited architecture.json names the file and the node or edge at fault."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dagnas.cli import main
+from dagnas.errors import DagnasError
+from dagnas.export import read_architecture, write_json
+from dagnas.graph import to_json_dict
+from tests.export.spaces import derived, space
+
+
+def _cycle(d: dict[str, Any]) -> None:
+    d["edges"].append({"source": "normal:out", "target": "normal:2", "op": "skip_connect"})
+
+
+def _width(d: dict[str, Any]) -> None:
+    d["nodes"][3]["width"] = -3
+
+
+def _unreached(d: dict[str, Any]) -> None:
+    d["edges"] = [e for e in d["edges"] if e["target"] != "normal:out"]
+
+
+EDITS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "a cycle": (_cycle, "edges form a cycle"),
+    "an unknown kind": (
+        lambda d: d["graph"].update(kind="dartscell"),
+        "graph.kind: unknown space kind 'dartscell'; did you mean 'darts_cell'?",
+    ),
+    "no edges": (lambda d: d.update(edges=[]), "edges: is empty"),
+    "no graph key": (lambda d: d.pop("graph"), "graph: is missing"),
+    "a negative width": (_width, "nodes[3] 'normal:3'.width: Input should be greater than 0"),
+    "an unknown op": (
+        lambda d: d["edges"][0].update(op="sep_conv_9x9"),
+        "edges[0] 'normal:0'->'normal:2'.op: unknown op 'sep_conv_9x9'",
+    ),
+    "an unreached output": (_unreached, "no edge path leads from an input node to output node"),
+}
+
+
+def edited(tmp_path: Path, case: str) -> Path:
+    arch = derived(space("darts_digits"), 0, (1, 8, 8))
+    d = to_json_dict(arch)
+    EDITS[case][0](d)
+    path = tmp_path / "architecture.json"
+    path.write_text(json.dumps(d))
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(EDITS))
+def test_read_architecture_names_file_and_place(tmp_path: Path, case: str) -> None:
+    path = edited(tmp_path, case)
+    with pytest.raises(DagnasError) as e:
+        read_architecture(path)
+    assert str(e.value).startswith(f"{path}: ") and EDITS[case][1] in str(e.value)
+
+
+@pytest.mark.parametrize("case", ["a cycle", "an unknown kind", "no edges", "a negative width"])
+def test_train_refuses_an_edited_file_cleanly(tmp_path: Path, case: str) -> None:
+    path = edited(tmp_path, case)
+    result = CliRunner().invoke(main, ["train", str(path), "--epochs", "1", "--out", "t"])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: " in result.output and "Traceback" not in result.output
+
+
+def test_a_written_architecture_reads_back_checked(tmp_path: Path) -> None:
+    arch = derived(space("darts_digits"), 0, (1, 8, 8))
+    assert sorted(read_architecture(write_json(arch, tmp_path / "a.json")).edges) == sorted(
+        arch.edges
+    )
