@@ -133,6 +133,7 @@ def test_set_errors_name_the_key(tiny: Path) -> None:
         "ok": True,
         "kind": "darts_cell",
         "name": "tiny",
+        "shapes_checked": True,
     }
     result = run("compare", str(tiny), "--set", "search.nope=1")
     assert result.exit_code == 2 and "nope" in result.output

@@ -21,10 +21,12 @@ from torch import nn
 from dagnas.ops import register_op
 
 
-@register_op("halve", domain="vector", same_width=True)
+@register_op("halve", domain="vector", same_width=False)
 def halve(c_in, c_out, stride, **_):
-    """Multiply by one half."""
-    return nn.Identity()
+    """A linear map at half its initial scale."""
+    layer = nn.Linear(c_in, c_out)
+    layer.weight.data.mul_(0.5)
+    return layer
 '''
 SPACE = DAG + "  - {from: x, to: out, ops: [halve, linear]}\n"
 
@@ -45,7 +47,7 @@ def test_an_imported_module_registers_ops_for_validate_ops_and_schema(tmp_path: 
     assert found.returncode == 0, found.stderr
     listed = dagnas(tmp_path, "--import", "myplug", "ops", "--json")
     ops = {d["op"]: d for d in map(json.loads, listed.stdout.splitlines())}
-    assert ops["halve"]["domain"] == "vector" and ops["halve"]["width"].startswith("kept")
+    assert ops["halve"]["domain"] == "vector" and ops["halve"]["width"] == "c_in → c_out"
     schema = dagnas(tmp_path, "--import", "myplug", "schema")
     assert '"halve"' in schema.stdout
     missing = dagnas(tmp_path, "--import", "nosuchplug", "ops")

@@ -67,7 +67,7 @@ def test_read_architecture_names_file_and_place(tmp_path: Path, case: str) -> No
 @pytest.mark.parametrize("case", ["a cycle", "an unknown kind", "no edges", "a negative width"])
 def test_train_refuses_an_edited_file_cleanly(tmp_path: Path, case: str) -> None:
     path = edited(tmp_path, case)
-    result = CliRunner().invoke(main, ["train", str(path), "--epochs", "1", "--out", "t"])
+    result = CliRunner().invoke(main, ["train", str(path), "--train-epochs", "1", "--out", "t"])
     assert result.exit_code == 1, result.output
     assert f"{path}: " in result.output and "Traceback" not in result.output
 
