@@ -12,6 +12,7 @@ from dagnas.compile.blocks import DenseBlocksNetwork
 from dagnas.compile.dag import DagNetwork
 from dagnas.compile.darts import DartsNetwork
 from dagnas.compile.edge import ops_by_choice
+from dagnas.errors import DagnasError
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
 
 BODIES: dict[str, type[nn.Module]] = {
@@ -99,11 +100,38 @@ def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any)
 
 class ChildNet(nn.Module):
     """A standalone network compiled from an Architecture: one op per edge
-    (the sum of its ops where a rule kept several, ``ops_kept``)."""
+    (the sum of its ops where a rule kept several, ``ops_kept``).
 
-    def __init__(self, arch: nx.DiGraph):
+    ``auxiliary``: with DARTS's auxiliary head (darts_cell architectures),
+    whose logits ``forward(x, aux=True)`` returns beside the network's in
+    training mode.
+    """
+
+    def __init__(self, arch: nx.DiGraph, auxiliary: bool = False):
         super().__init__()
-        self.body = BODIES[arch.graph["kind"]](arch, search=False)
+        kind = arch.graph["kind"]
+        if auxiliary and kind != "darts_cell":
+            raise DagnasError(
+                f"an auxiliary head needs a darts_cell architecture, not a {kind} one;"
+                " set the protocol's auxiliary_weight to 0"
+            )
+        extra = {"auxiliary": True} if auxiliary else {}
+        self.body = BODIES[kind](arch, search=False, **extra)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, aux: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits; with ``aux``, (logits, auxiliary logits or None)."""
+        if aux:
+            return self.body(x, None, aux=True)
         return self.body(x, None)
+
+    def set_drop_path(self, p: float) -> None:
+        """DARTS's drop-path with probability ``p`` in training (darts_cell only)."""
+        if isinstance(self.body, DartsNetwork):
+            self.body.set_drop_path(p)
+        elif p > 0:
+            raise DagnasError(
+                f"drop-path needs a darts_cell architecture, not a {type(self.body).__name__};"
+                " set the protocol's drop_path to 0"
+            )
