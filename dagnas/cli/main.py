@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from dagnas.cli.formats import export, query
 from dagnas.errors import DagnasError, SpecError
@@ -286,43 +287,72 @@ def train_options(epochs: int) -> Any:
 @click.argument("arch", type=click.Path(exists=True, dir_okay=False), required=False)
 @click.option("--genotype", help="A DARTS genotype string or preset (DARTS_V2...) instead of ARCH.")
 @click.option("--space", help="The darts_cell space a --genotype fills (file or built-in name).")
+@click.option(
+    "--protocol", help="An evaluation protocol: darts_cifar10, nb201, quick (default: plain)."
+)
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False, exists=True),
+    help="Continue the retraining in this folder.",
+)
 @data_options
 @train_options(epochs=10)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto")
-@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: train-DATA/).")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Folder (default: runs/train-DATA-TIME)."
+)
+@click.pass_context
 def train(
+    ctx: click.Context,
     arch: str | None,
     genotype: str | None,
     space: str | None,
+    protocol: str | None,
+    resume: str | None,
     data: str,
     data_root: str | None,
     data_limit: int | None,
     **opts: Any,
 ) -> None:
     """Retrain the Architecture in ARCH (node-link JSON), or a DARTS genotype in a
-    space (--genotype G --space S), from scratch; write metrics.jsonl and result.json."""
+    space (--genotype G --space S), from scratch; write metrics.jsonl, model.pt
+    and result.json."""
     from dagnas.cli.progress import console, summary_table
     from dagnas.data import load_dataset
     from dagnas.export import read_json
     from dagnas.export.fixed import from_genotype
     from dagnas.spec import load_space
-    from dagnas.training.retrain import TrainConfig, retrain
+    from dagnas.training.files import default_train_dir
+    from dagnas.training.protocols import Protocol, get_protocol
+    from dagnas.training.retrain import resume as resume_in
+    from dagnas.training.retrain import retrain
     from dagnas.workflows.search import pick_device, resolve_space
 
-    if (arch is None) == (genotype is None) or (genotype is None) != (space is None):
-        raise click.UsageError("give ARCH, or --genotype with --space")
-    out = Path(opts.pop("out") or f"train-{data}")
     device = pick_device(opts.pop("device"))
-    splits = load_dataset(data, data_root, seed=opts["seed"], limit=data_limit)
-    if genotype is not None:
-        spec = load_space(resolve_space(space))
-        found = from_genotype(genotype, spec, splits.input_shape, splits.num_classes)
+    if resume is not None:
+        result = resume_in(Path(resume), device=device)
+        out, title = Path(resume), f"dagnas train --resume {resume}"
     else:
-        found = read_json(arch)
-    result = retrain(found, splits, out, TrainConfig(**opts), device)
+        if (arch is None) == (genotype is None) or (genotype is None) != (space is None):
+            raise click.UsageError("give ARCH, or --genotype with --space")
+        out = Path(opts.pop("out") or default_train_dir(data))
+        source = {"name": data, "root": data_root, "seed": opts["seed"], "limit": data_limit}
+        splits = load_dataset(**source)
+        if genotype is not None:
+            spec = load_space(resolve_space(space))
+            found = from_genotype(genotype, spec, splits.input_shape, splits.num_classes)
+        else:
+            found = read_json(arch)
+        given = {  # with --protocol, only the options given override the preset
+            k: v
+            for k, v in opts.items()
+            if protocol is None or ctx.get_parameter_source(k) != ParameterSource.DEFAULT
+        }
+        settings = get_protocol(protocol, **given) if protocol else Protocol(**given)
+        result = retrain(found, settings, splits, out, device=device, source=source)
+        title = f"dagnas train: {arch or genotype} on {splits.name}"
     rows = {k: result[k] for k in ("test_acc", "params", "graph_params", "flops", "wall_time")}
-    title = f"dagnas train: {arch or genotype} on {splits.name}"
     console.print(summary_table(title, {**rows, "out": out}))
 
 
