@@ -39,7 +39,8 @@ def protocol(**overrides):
 def test_the_model_is_kept_and_loads_in_one_call(setup, tmp_path):
     arch, data = setup
     result = retrain(arch, protocol(layers=4), data, tmp_path / "r", source=SOURCE)
-    assert result["splits"] == {"train": len(data.train), "val": len(data.val), "test": 300}
+    sizes = {"train": len(data.train), "val": len(data.val), "test": len(data.test)}
+    assert result["splits"] == sizes
     assert result["params"] == result["graph_params"]  # the auxiliary head is not counted
     model = load_model(tmp_path / "r")
     assert not model.training and model.body.aux_head is not None
