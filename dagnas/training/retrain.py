@@ -129,6 +129,16 @@ class Retraining:
             loss = nn.functional.cross_entropy(self.accel.forward(xb), yb)
             return loss, loss
 
+    def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> float:
+        """One optimiser step on a batch, augmented; the network's cross-entropy."""
+        xb = self.accel.inputs(augment_batch(xb, self.protocol.augment, self.draws))
+        self.opt.zero_grad(set_to_none=True)
+        loss, own = self._loss(xb, yb)
+        if loss.requires_grad:  # else no parameter reaches the output: nothing to train
+            clip = self.protocol.grad_clip
+            self.accel.backward(loss, self.opt, self.model.parameters(), clip)
+        return own.item()
+
     def run_epoch(self) -> dict[str, Any]:
         """Train one epoch, score the test split; the epoch's record."""
         start, cfg, epoch = time.perf_counter(), self.protocol, self.epoch
@@ -139,13 +149,7 @@ class Retraining:
         self.model.set_drop_path(drop)
         total = 0.0
         for _ in range(len(self.batches)):
-            xb, yb = self.batches.next()
-            xb = self.accel.inputs(augment_batch(xb, cfg.augment, self.draws))
-            self.opt.zero_grad(set_to_none=True)
-            loss, own = self._loss(xb, yb)
-            if loss.requires_grad:  # else no parameter reaches the output: nothing to train
-                self.accel.backward(loss, self.opt, self.model.parameters(), cfg.grad_clip)
-            total += own.item()
+            total += self.train_step(*self.batches.next())
         with self.accel.autocast():
             test_loss, test_acc = evaluate(self.model, *self.test)
         record = {
