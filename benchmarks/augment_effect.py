@@ -44,7 +44,7 @@ def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
                 seed=seed,
                 augment=augment,
             )
-            result = retrain(arch, protocol, data, device=args.device)
+            result = retrain(arch, data, protocol=protocol, device=args.device)
             row = {"augmented": augmented, "seed": seed, **protocol.augment.model_dump()}
             rows.append({**row, "test_acc": result["test_acc"], "wall_time": result["wall_time"]})
             print(f"augmented={augmented} seed={seed}: test acc {result['test_acc']:.4f}")

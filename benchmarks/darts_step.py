@@ -26,6 +26,7 @@ import networkx as nx
 import torch
 from torch import nn
 
+import dagnas
 from benchmarks.common import (
     interleaved,
     interleaved_times,
@@ -40,11 +41,9 @@ from benchmarks.common import (
 from benchmarks.reference import TextbookDarts, copy_weights, paired_parameters
 from dagnas.compile import Supernet, compile_supernet
 from dagnas.compile.supernet import choices_of, groups_of
+from dagnas.engine.loop import Searcher
 from dagnas.relax import Softmax
-from dagnas.search.loop import Searcher
-from dagnas.spec import SearchConfig, load_space
-from dagnas.spec.lower import lower
-from dagnas.workflows.search import builtin_spaces
+from dagnas.spec import SearchConfig
 
 
 @dataclass(frozen=True)
@@ -63,9 +62,9 @@ class DartsCase:
 
 def darts_graph(case: DartsCase) -> nx.DiGraph:
     """The SearchGraph of spaces/darts_cifar10.yaml at the case's size."""
-    spec = load_space(builtin_spaces()["darts_cifar10"])
+    spec = dagnas.load_space("darts_cifar10")
     spec = spec.model_copy(update={"channels": case.channels, "layers": case.layers})
-    return lower(spec, (3, 32, 32), 10)
+    return dagnas.lower(spec, (3, 32, 32), 10)
 
 
 def reference_of(net: Supernet) -> Supernet:

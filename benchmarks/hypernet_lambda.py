@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import torch
 
-from dagnas.compile import ChildNet, compile_supernet
-from dagnas.data import load_dataset
+import dagnas
+from dagnas.compile import ChildNet
 from dagnas.graph import canonical_hash
-from dagnas.search.derive import derive
-from dagnas.search.loop import Searcher
-from dagnas.spec import SearchConfig, load_space
-from dagnas.spec.lower import lower
 
 SPACE = Path(__file__).resolve().parent.parent / "spaces" / "darts_digits.yaml"
 
@@ -37,29 +32,22 @@ def main() -> None:
     p.add_argument("--options", default="{}", help="hypernet options as JSON")
     p.add_argument("--out", default="hypernet.json")
     a = p.parse_args()
-    spec = load_space(SPACE)
     relaxation = {"name": "hypernet", **json.loads(a.options)}
-    cfg = SearchConfig.model_validate(
-        {
-            **spec.search.model_dump(),
-            "seed": a.seed,
-            "epochs": a.epochs,
-            "relaxation": relaxation,
-            "arch": {"lr": a.arch_lr},
-        }
+    outcome = dagnas.search(
+        SPACE,
+        seed=a.seed,
+        epochs=a.epochs,
+        relaxation=relaxation,
+        arch={"lr": a.arch_lr},
+        device="cpu",
     )
-    data = load_dataset(cfg.data, seed=a.seed, val_fraction=cfg.val_fraction)
-    graph = lower(spec, data.input_shape, data.num_classes)
-    torch.manual_seed(a.seed)
-    model = compile_supernet(graph, "hypernet", **cfg.relaxation.options)
-    start = time.perf_counter()
-    result = Searcher(model, data.train.tensors, data.val.tensors, cfg).run()
+    model, cfg = outcome.supernet, outcome.spec.search
     rows = []
     for lam in (float(v) for v in a.lams.split(",")):
         weights = model.relaxation.final(lam)
         costs = model.relaxation.costs
         cost = sum(float((w * torch.tensor(costs[k])).sum()) for k, w in weights.items())
-        arch = derive(graph, weights, run=f"hypernet-{lam:g}")
+        arch = dagnas.derive(model.graph, weights, run=f"hypernet-{lam:g}")
         ops = sorted(d["op"] for _, _, d in arch.edges(data=True) if d.get("searched"))
         params = sum(q.numel() for q in ChildNet(arch).parameters())
         h = canonical_hash(arch)
@@ -69,8 +57,8 @@ def main() -> None:
         "options": cfg.relaxation.options,
         "arch": cfg.arch.model_dump(),
         "epochs": a.epochs,
-        "search_time": time.perf_counter() - start,
-        "val_acc": result.metrics[-1]["val_acc"],
+        "search_time": outcome.summary["wall_time"],
+        "val_acc": outcome.summary["val_acc"],
         "derived": rows,
     }
     Path(a.out).write_text(json.dumps(report, indent=1))

@@ -21,14 +21,11 @@ from typing import Any
 
 import torch
 
-from dagnas.compile import ChildNet, Supernet, compile_supernet
-from dagnas.data import load_dataset
+import dagnas
+from dagnas.compile import Supernet
 from dagnas.relax import Mixing
-from dagnas.search.derive import derive
-from dagnas.search.loop import Searcher
-from dagnas.spec import SearchConfig, load_space
-from dagnas.spec.lower import lower
-from dagnas.training.retrain import TrainConfig, train_architecture
+from dagnas.workflows.rundir import load_search_data
+from dagnas.workflows.search import seed_all
 
 SPACE = Path(__file__).resolve().parent.parent / "spaces" / "darts_digits.yaml"
 
@@ -53,43 +50,35 @@ def step_cost_ratio(model: Supernet, start: Mixing, end: Mixing, batch, repeats:
 
 
 def one(method: dict[str, Any], arch: dict[str, Any], seed: int, epochs: int, retrain: int):
-    spec = load_space(SPACE)
-    cfg = SearchConfig.model_validate(
-        {
-            **spec.search.model_dump(),
-            "seed": seed,
-            "epochs": epochs,
-            "relaxation": method,
-            "arch": {**spec.search.arch.model_dump(exclude_unset=True), **arch},
-        }
-    )
-    data = load_dataset(cfg.data, seed=seed, val_fraction=cfg.val_fraction)
-    graph = lower(spec, data.input_shape, data.num_classes)
-    torch.manual_seed(seed)
-    model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options)
-    initial = model.relaxation.final()
-    start = time.perf_counter()
-    result = Searcher(model, data.train.tensors, data.val.tensors, cfg).run()
-    search_time = time.perf_counter() - start
-    arch_graph = derive(graph, result.weights, run=f"{method['name']}-{seed}")
-    trained = train_architecture(arch_graph, data, TrainConfig(epochs=retrain, seed=seed))
-    steps = [m["step_time"] for m in result.metrics]
+    spec = dagnas.load_space(SPACE)
+    out = dagnas.search(spec, seed=seed, epochs=epochs, relaxation=method, arch=arch, device="cpu")
+    cfg, model, metrics = out.spec.search, out.supernet, out.metrics
+    data = load_search_data(cfg)
+    seed_all(seed)  # as the search did: the supernet before its first step
+    initial = dagnas.build_supernet(out.spec, data.input_shape, data.num_classes)
+    trained = dagnas.retrain(out.architecture, data, epochs=retrain, seed=seed, device="cpu")
+    steps = [m["step_time"] for m in metrics]
     batch = tuple(t[: cfg.batch_size] for t in data.train.tensors)
+    final = model.relaxation.final()
     return {
         "method": method["name"],
         "options": cfg.relaxation.options,
         "arch": cfg.arch.model_dump(),
         "seed": seed,
-        "zero_fraction": result.metrics[-1]["zero_fraction"],
-        "zero_fraction_by_epoch": [m["zero_fraction"] for m in result.metrics],
+        "zero_fraction": metrics[-1]["zero_fraction"],
+        "zero_fraction_by_epoch": [m["zero_fraction"] for m in metrics],
         "step_time_by_epoch": steps,
         "late_over_first_step_time": (sum(steps[-3:]) / 3) / steps[0],
-        "final_over_initial_step_cost": step_cost_ratio(model, initial, result.weights, batch),
-        "search_val_acc": result.metrics[-1]["val_acc"],
-        "search_time": search_time,
-        "derived_params": sum(p.numel() for p in ChildNet(arch_graph).parameters()),
-        "test_acc": trained.test_acc,
-        "ops": sorted(d["op"] for _, _, d in arch_graph.edges(data=True) if d.get("searched")),
+        "final_over_initial_step_cost": step_cost_ratio(
+            model, initial.relaxation.final(), final, batch
+        ),
+        "search_val_acc": metrics[-1]["val_acc"],
+        "search_time": out.summary["wall_time"],
+        "derived_params": trained["params"],
+        "test_acc": trained["test_acc"],
+        "ops": sorted(
+            d["op"] for _, _, d in out.architecture.edges(data=True) if d.get("searched")
+        ),
     }
 
 

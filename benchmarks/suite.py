@@ -28,11 +28,12 @@ ratio (dagnas / baseline), target, met. A part that fails is reported and
 the others still run; the exit status is 1 when a part failed (not when a
 target is missed). No target is checked anywhere but in this table.
 
-DARTS steps are slow on a small CPU (at C=8 5 cells batch 16 one took 10 s
-or more on 2 cores), so there the full suite, with C=16 batch 64 second
-order, can take hours; ``--only`` and ``--steps`` trim it. ``--threads 1``
-keeps a shared machine from thrashing; the load average at the start and
-end of each part is in the JSON.
+DARTS steps are slow on a small CPU, the reference's C=16 batch 64 steps
+most of all, and far slower when other jobs share the cores: the suite's
+own wall time is measured, not promised here (the README's Benchmarks
+section gives one measured run); ``--only`` and ``--steps`` trim it.
+``--threads 1`` keeps a shared machine from thrashing; the load average at
+the start and end of each part is in the JSON.
 """
 
 from __future__ import annotations

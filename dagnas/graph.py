@@ -3,7 +3,8 @@
 An Architecture is a ``networkx.DiGraph`` with one chosen op per edge (see
 DESIGN.md): nodes carry ``role`` ("input", "hidden", "output"), ``cell`` and
 optionally ``width`` and ``index``; edges carry ``op``, ``alpha``, ``searched``
-and optionally ``weights``. Edges whose op is "none" or "zero" are inactive.
+and optionally ``weights``. Edges whose op is a zero op (``OpDef.zero``: "none",
+"zero" or one a user registers so) are inactive.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from typing import Any
 import networkx as nx
 
 from dagnas.errors import DagnasError
+from dagnas.ops import is_zero
 
-INACTIVE_OPS: frozenset[str] = frozenset({"none", "zero"})
 ROLES: tuple[str, ...] = ("input", "hidden", "output")
 
 
 def is_active(op: object) -> bool:
-    """Whether an edge with this op computes anything (not "none"/"zero")."""
-    return op not in INACTIVE_OPS
+    """Whether an edge with this op computes anything (not a zero op)."""
+    return not is_zero(op)
 
 
 def input_nodes(g: nx.DiGraph) -> list[Hashable]:

@@ -4,18 +4,24 @@ Files are created with the mode an ordinary ``open`` would give them (0666
 less the process's umask), so a colleague can read a run's results where
 the umask allows it. JSON is strict: a non-finite number is written as
 ``null`` (strict parsers reject the ``NaN`` tokens Python's json emits).
+JSON lines are appended one record at a time and read back after a kill.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+from dagnas.errors import RunError
+
+log = logging.getLogger(__name__)
 
 
 def current_umask() -> int:
@@ -97,3 +103,24 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
         f.write(strict_json(record) + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file (none if it is missing).
+
+    A torn last line (the process was killed while appending) is dropped with
+    a warning; a bad line anywhere else is a :class:`RunError` naming it.
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i != len(lines) - 1:
+                raise RunError(f"{path}:{i + 1}: not a JSON line; fix or delete it") from None
+            log.warning("%s: dropping a torn last line", path)
+    return records

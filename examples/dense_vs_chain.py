@@ -19,11 +19,11 @@ from pathlib import Path
 import click
 
 from dagnas.data import load_dataset
+from dagnas.engine.derive import block_architecture
 from dagnas.export import read_json
 from dagnas.samplers import chain_block
-from dagnas.search.derive import block_architecture
 from dagnas.training.retrain import TrainConfig, train_architecture
-from dagnas.workflows.search import load_run_spec
+from dagnas.workflows.rundir import load_run_spec
 
 
 @click.command()

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import torch
+from hypothesis import settings
 
-from dagnas.compile import compile_supernet
+import dagnas
 from dagnas.spec import parse_spec
-from dagnas.spec.lower import lower
 
 # The suite's tensors are tiny: one intra-op thread is faster, and far faster (10x+)
 # when other processes share the 2 cores and threads thrash.
 torch.set_num_threads(1)
+
+# Property tests on shared, loaded machines: no per-example deadline (timings
+# vary 20x with load), no example database left in the checkout.
+settings.register_profile("dagnas", deadline=None, database=None)
+settings.load_profile("dagnas")
 
 TINY_DAG = """\
 kind: dag
@@ -50,42 +56,56 @@ stages:
 """
 
 
-def shared_data() -> Path | None:
-    """The offline datasets beside the checkout (../shared/data), if present."""
+def find_shared_data() -> tuple[Path | None, str]:
+    """``$DAGNAS_SHARED_DATA``, else ``shared/data`` in the nearest parent that has one.
+
+    Returns the folder (or None) and, when absent, why.
+    """
     env = os.environ.get("DAGNAS_SHARED_DATA")
     if env:
-        return Path(env)
+        if Path(env).is_dir():
+            return Path(env), ""
+        return None, f"DAGNAS_SHARED_DATA={env} is not a folder"
     for parent in Path(__file__).resolve().parents:
-        cand = parent / "shared" / "data"
-        if cand.is_dir():
-            return cand
-    return None
+        candidate = parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate, ""
+    return None, "no shared/data folder above the tests; set DAGNAS_SHARED_DATA to it"
 
 
-@pytest.fixture
-def shared() -> Path:
-    path = shared_data()
+def data_missing(reason: str) -> NoReturn:
+    """Skip a test whose offline data is absent; under CI (``CI=true``) fail it instead,
+    so that a missing data folder cannot pass a run by skipping its tests."""
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{reason} (CI is set: the offline data must be present)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The offline datasets folder (see :func:`data_missing` when it is absent)."""
+    path, why = find_shared_data()
     if path is None:
-        pytest.skip("../shared/data is not present")
+        data_missing(f"offline datasets not found: {why}")
     return path
 
 
 @pytest.fixture
 def tiny_dag_graph():
-    return lower(parse_spec(TINY_DAG), (5,), 3)
+    return dagnas.lower(parse_spec(TINY_DAG), (5,), 3)
 
 
 @pytest.fixture
 def tiny_cell_graph():
-    return lower(parse_spec(TINY_CELL), (1, 8, 8), 3)
+    return dagnas.lower(parse_spec(TINY_CELL), (1, 8, 8), 3)
 
 
 @pytest.fixture
 def tiny_dense_graph():
-    return lower(parse_spec(TINY_DENSE), (5,), 3)
+    return dagnas.lower(parse_spec(TINY_DENSE), (5,), 3)
 
 
 @pytest.fixture
-def tiny_dag_net(tiny_dag_graph):
+def tiny_dag_net():
     torch.manual_seed(0)
-    return compile_supernet(tiny_dag_graph)
+    return dagnas.build_supernet(parse_spec(TINY_DAG), (5,), 3)

@@ -1,4 +1,5 @@
-"""Atomic writes keep the umask's mode; JSON files are strict."""
+"""Atomic writes keep the umask's mode; JSON files are strict; JSON lines read back
+after a kill drop a torn last line and name a bad one elsewhere."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import stat
 
 import pytest
 
-from dagnas.io import append_jsonl, atomic_write_json, atomic_write_text, current_umask
+from dagnas.errors import RunError
+from dagnas.io import (
+    append_jsonl,
+    atomic_write_json,
+    atomic_write_text,
+    current_umask,
+    read_jsonl,
+)
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
@@ -38,3 +46,20 @@ def test_non_finite_numbers_are_written_as_null(tmp_path):
     assert json.loads((tmp_path / "s.json").read_text(), parse_constant=strict) == expected
     line = (tmp_path / "m.jsonl").read_text().splitlines()[0]
     assert json.loads(line, parse_constant=strict) == expected
+
+
+def test_read_jsonl_drops_a_torn_last_line(tmp_path):
+    path = tmp_path / "h.jsonl"
+    assert read_jsonl(path) == []
+    for e in (1, 2):
+        append_jsonl(path, {"epoch": e})
+    with open(path, "a") as f:
+        f.write('{"epoch": 3, "v')
+    assert read_jsonl(path) == [{"epoch": 1}, {"epoch": 2}]
+
+
+def test_read_jsonl_names_a_bad_line_before_the_last(tmp_path):
+    path = tmp_path / "h.jsonl"
+    path.write_text('{"epoch": 1}\nnot json\n{"epoch": 3}\n')
+    with pytest.raises(RunError, match=r"h.jsonl:2: not a JSON line"):
+        read_jsonl(path)

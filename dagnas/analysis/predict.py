@@ -34,6 +34,7 @@ from dagnas.analysis.metrics import architecture_table, metric_names
 from dagnas.errors import DagnasError
 from dagnas.export import to_pyg
 from dagnas.graph import active_subgraph, from_json_dict
+from dagnas.io import atomic_write
 
 if TYPE_CHECKING:
     from torch_geometric.data import Batch, Data
@@ -53,7 +54,7 @@ class PredictorConfig:
 
 
 def graph_data(arch: nx.DiGraph, op_vocab: Sequence[str]) -> Data:
-    """``to_pyg`` of the active subgraph (no "none"/"zero" edges, no dead nodes),
+    """``to_pyg`` of the active subgraph (no zero-op edges, no dead nodes),
     each edge also reversed; edge features get a direction flag (0 forward, 1 back)."""
     d = to_pyg(active_subgraph(arch), list(op_vocab))
     flag = torch.zeros(d.edge_attr.shape[0], 1)
@@ -114,8 +115,6 @@ class Predictor:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the model, vocabulary, scale and fit summary to ``path`` (torch.save)."""
-        from dagnas.io import atomic_write
-
         state = {
             "state_dict": self.model.state_dict(),
             "op_vocab": self.op_vocab,

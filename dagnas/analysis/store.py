@@ -34,15 +34,18 @@ from dagnas.errors import DagnasError
 
 BUSY_TIMEOUT_MS = 60_000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS evaluations (
-    id INTEGER PRIMARY KEY,
+#: the columns of an :class:`EvalKey`, in both tables
+_KEY_SQL = """
     hash TEXT NOT NULL,
     space TEXT NOT NULL,
     dataset TEXT NOT NULL,
     budget TEXT NOT NULL,
     seed INTEGER NOT NULL,
-    epochs INTEGER NOT NULL,
+"""
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS evaluations (
+    id INTEGER PRIMARY KEY,
+{_KEY_SQL}    epochs INTEGER NOT NULL,
     accuracy REAL NOT NULL,
     test_loss REAL NOT NULL,
     params INTEGER NOT NULL,
@@ -55,12 +58,7 @@ CREATE TABLE IF NOT EXISTS evaluations (
 );
 CREATE TABLE IF NOT EXISTS trainings (
     id INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL,
-    space TEXT NOT NULL,
-    dataset TEXT NOT NULL,
-    budget TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    worker TEXT NOT NULL,
+{_KEY_SQL}    worker TEXT NOT NULL,
     finished REAL NOT NULL
 );
 """

@@ -19,10 +19,10 @@ import torch
 
 from dagnas.bench.nats import NatsBench
 from dagnas.bench.table import Source, arch_string, load_table
+from dagnas.engine.components import DERIVE_RULES
+from dagnas.engine.derive import derive
 from dagnas.errors import DagnasError
 from dagnas.export.files import read_json
-from dagnas.search.components import DERIVE_RULES
-from dagnas.search.derive import derive
 from dagnas.spec import load_space
 from dagnas.spec.lower import lower
 

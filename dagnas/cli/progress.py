@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from dagnas.search.loop import StepHook
+from dagnas.engine.callbacks import StepHook
 
 console = Console(stderr=True)
 

@@ -1,5 +1,6 @@
 """Compile SearchGraphs into supernets and Architectures into child networks."""
 
+from dagnas.compile.body import Body
 from dagnas.compile.supernet import (
     ChildNet,
     Supernet,
@@ -8,4 +9,4 @@ from dagnas.compile.supernet import (
     groups_of,
 )
 
-__all__ = ["ChildNet", "Supernet", "choices_of", "compile_supernet", "groups_of"]
+__all__ = ["Body", "ChildNet", "Supernet", "choices_of", "compile_supernet", "groups_of"]

@@ -19,6 +19,7 @@ import networkx as nx
 import torch
 from torch import nn
 
+from dagnas.compile.body import Body, History, Replaced
 from dagnas.compile.dense import DenseStage
 from dagnas.relax import Mixing
 from dagnas.samplers import (
@@ -83,7 +84,7 @@ def _arch_block(g: nx.DiGraph, cell: str) -> Block:
     )
 
 
-class DenseBlocksNetwork(nn.Module):
+class DenseBlocksNetwork(Body):
     """Flattened input → stages → linear head. ``forward(x, mixing)`` reads
     ``mixing["<stage>:blocks"]`` (k,) per stage; ``mixing=None`` in a child net."""
 
@@ -128,9 +129,7 @@ class DenseBlocksNetwork(nn.Module):
             for st, stage in zip(self.macro["stages"], self.stages, strict=True)
         }
 
-    def end_phase(
-        self, weights: Mixing, epoch: int, final: bool
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, list[int]]]:
+    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> tuple[History, Replaced]:
         """After an architecture phase: record the blocks with their mixing weights
         and, every ``resample.every`` epochs but not after the last, resample.
 
@@ -141,7 +140,7 @@ class DenseBlocksNetwork(nn.Module):
         samplers = self.samplers.samplers if self.samplers is not None else []
         resample = bool(samplers) and not final and every > 0 and epoch % every == 0
         record: dict[str, Any] = {"epoch": epoch, "resampled": resample, "stages": {}}
-        reset: dict[str, list[int]] = {}
+        reset: Replaced = {}
         for n, (st, stage, key) in enumerate(
             zip(self.macro["stages"], self.stages, self.keys, strict=True)
         ):

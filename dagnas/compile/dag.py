@@ -6,11 +6,12 @@ import networkx as nx
 import torch
 from torch import nn
 
+from dagnas.compile.body import Body
 from dagnas.compile.edge import MixedEdge, add_all, edge_ops
 from dagnas.relax import Mixing
 
 
-class DagNetwork(nn.Module):
+class DagNetwork(Body):
     """Every input node reads the data; the output node's value gives the logits.
 
     Image data keeps (N, C, H, W) through the DAG and is pooled at the end;

@@ -10,6 +10,7 @@ import networkx as nx
 import torch
 from torch import nn
 
+from dagnas.compile.body import Body
 from dagnas.compile.edge import Fanout, MixedEdge, NodeSum, edge_ops
 from dagnas.ops import FactorizedReduce, ReLUConvBN
 from dagnas.ops.recompute import recompute_saved
@@ -146,7 +147,7 @@ class AuxiliaryHead(nn.Module):
         return self.classifier(self.features(x))
 
 
-class DartsNetwork(nn.Module):
+class DartsNetwork(Body):
     """Stem, ``layers`` cells (some reducing), global pooling and a linear head.
 
     Activations are kept channels-last (NHWC): the same values, and on a CPU
@@ -159,6 +160,7 @@ class DartsNetwork(nn.Module):
     """
 
     channels_last = True
+    has_auxiliary = True
     #: store cheap activations as recipes, recomputed in backward (less memory)
     recompute = True
 

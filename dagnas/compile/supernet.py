@@ -8,18 +8,11 @@ import networkx as nx
 import torch
 from torch import nn
 
-from dagnas.compile.blocks import DenseBlocksNetwork
-from dagnas.compile.dag import DagNetwork
-from dagnas.compile.darts import DartsNetwork
+from dagnas.compile.body import Body, History
 from dagnas.compile.edge import ops_by_choice
 from dagnas.errors import DagnasError
+from dagnas.kinds.base import kind_of
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
-
-BODIES: dict[str, type[nn.Module]] = {
-    "darts_cell": DartsNetwork,
-    "dag": DagNetwork,
-    "dense_blocks": DenseBlocksNetwork,
-}
 
 
 def choices_of(g: nx.DiGraph) -> dict[str, list[str]]:
@@ -50,7 +43,7 @@ class Supernet(nn.Module):
     ``state_dict()`` and ``.to()``.
     """
 
-    def __init__(self, graph: nx.DiGraph, body: nn.Module, relaxation: Relaxation):
+    def __init__(self, graph: nx.DiGraph, body: Body, relaxation: Relaxation):
         super().__init__()
         self.graph = graph
         self.body = body
@@ -60,16 +53,13 @@ class Supernet(nn.Module):
         """Logits (N, classes); ``mixing`` defaults to the relaxation's output."""
         return self.body(x, self.relaxation() if mixing is None else mixing)
 
-    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> dict[str, dict[str, Any]]:
+    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> History:
         """Between architecture phases (after epoch ``epoch``; ``final`` after the
         last): let the body act on the final mixing ``weights``, e.g. resample
         dense blocks. The relaxation resets the options whose candidates the body
         replaced. Returns ``{history name: record}`` for the run folder.
         """
-        hook = getattr(self.body, "end_phase", None)
-        if hook is None:
-            return {}
-        history, replaced = hook(weights, epoch, final)
+        history, replaced = self.body.end_phase(weights, epoch, final)
         for key, options in replaced.items():
             self.relaxation.reset_options(key, options)
         return history
@@ -78,9 +68,7 @@ class Supernet(nn.Module):
         """A copy of the SearchGraph with the body's current state in its graph
         attributes (dense blocks: ``blocks``), which derivation rules read."""
         g = self.graph.copy()
-        annotate = getattr(self.body, "annotate", None)
-        if annotate is not None:
-            annotate(g)
+        self.body.annotate(g)
         return g
 
     def weights(self) -> list[nn.Parameter]:
@@ -90,9 +78,20 @@ class Supernet(nn.Module):
         return list(self.relaxation.parameters())
 
 
+def body_class(g: nx.DiGraph) -> type[Body]:
+    """The body class of ``g``'s space kind (checked to subclass :class:`Body`)."""
+    kind = kind_of(g)
+    if not issubclass(kind.body, Body):
+        raise DagnasError(
+            f"space kind '{kind.name}': its body {kind.body.__name__} must subclass"
+            " dagnas.compile.Body (no-op end_phase/annotate hooks to override)"
+        )
+    return kind.body
+
+
 def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any) -> Supernet:
     """Build the supernet of SearchGraph ``g`` with the named relaxation."""
-    body = BODIES[g.graph["kind"]](g, search=True)
+    body = body_class(g)(g, search=True)
     relax = RELAXATIONS.get(relaxation)(choices_of(g), groups_of(g), **options)
     relax.bind(ops_by_choice(body))
     return Supernet(g, body, relax)
@@ -109,14 +108,14 @@ class ChildNet(nn.Module):
 
     def __init__(self, arch: nx.DiGraph, auxiliary: bool = False):
         super().__init__()
-        kind = arch.graph["kind"]
-        if auxiliary and kind != "darts_cell":
+        body = body_class(arch)
+        if auxiliary and not body.has_auxiliary:
             raise DagnasError(
-                f"an auxiliary head needs a darts_cell architecture, not a {kind} one;"
-                " set the protocol's auxiliary_weight to 0"
+                f"an auxiliary head needs a darts_cell architecture, not a {arch.graph['kind']}"
+                " one; set the protocol's auxiliary_weight to 0"
             )
         extra = {"auxiliary": True} if auxiliary else {}
-        self.body = BODIES[kind](arch, search=False, **extra)
+        self.body = body(arch, search=False, **extra)
 
     def forward(
         self, x: torch.Tensor, aux: bool = False
@@ -128,10 +127,4 @@ class ChildNet(nn.Module):
 
     def set_drop_path(self, p: float) -> None:
         """DARTS's drop-path with probability ``p`` in training (darts_cell only)."""
-        if isinstance(self.body, DartsNetwork):
-            self.body.set_drop_path(p)
-        elif p > 0:
-            raise DagnasError(
-                f"drop-path needs a darts_cell architecture, not a {type(self.body).__name__};"
-                " set the protocol's drop_path to 0"
-            )
+        self.body.set_drop_path(p)

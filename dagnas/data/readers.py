@@ -1,4 +1,4 @@
-"""Readers for the on-disk dataset layouts: IDX, CIFAR pickles, MNIST-1D, npz.
+"""Readers for the on-disk dataset layouts: IDX, CIFAR-10/100 pickles, MNIST-1D, npz.
 
 Each ``read_*`` takes a data root (or a file) and returns a checked
 :class:`RawData`. Readers only read: they never write into the root and
@@ -28,6 +28,7 @@ IDX_FILES = {
     "y_test": "t10k-labels-idx1-ubyte",
 }
 CIFAR_BATCHES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
+CIFAR100_FILES = ("train", "test", "meta")
 CIFAR_NPZ = Path("CIFAR10-subset") / "cifar10_subset.npz"
 MNIST1D_PKL = Path("mnist1d") / "mnist1d_data.pkl"
 ROOT_HINT = "pass --data-root DIR (root=DIR from Python); dagnas never downloads"
@@ -167,7 +168,7 @@ def read_pickle(path: Path, encoding: str = "ASCII") -> Any:
         ) from None
 
 
-# ---------------------------------------------------------------- CIFAR-10
+# --------------------------------------------------------- CIFAR-10, 100
 
 
 def read_cifar10(root: Path) -> RawData:
@@ -192,18 +193,51 @@ def read_cifar10(root: Path) -> RawData:
 def _read_cifar_batches(folder: Path) -> RawData:
     parts: dict[str, list[np.ndarray]] = {"x_train": [], "y_train": [], "x_test": [], "y_test": []}
     for batch in CIFAR_BATCHES:
-        path = folder / batch
-        d = read_pickle(path, encoding="bytes")
-        if not isinstance(d, dict) or b"data" not in d or b"labels" not in d:
-            raise DataError(f"{path}: expected a dict with b'data' and b'labels'")
-        x = np.asarray(d[b"data"], dtype=np.uint8)
-        if x.ndim != 2 or x.shape[1] != 3 * 32 * 32 or len(x) != len(d[b"labels"]):
-            raise DataError(f"{path}: expected (N, 3072) pixels and N labels, found {x.shape}")
+        x, y = _read_cifar_pickle(folder / batch, b"labels")
         part = "test" if batch == "test_batch" else "train"
-        parts[f"x_{part}"].append(x.reshape(-1, 3, 32, 32))
-        parts[f"y_{part}"].append(check_labels(np.asarray(d[b"labels"]), str(path)))
+        parts[f"x_{part}"].append(x)
+        parts[f"y_{part}"].append(y)
     arrays = {k: np.concatenate(v) for k, v in parts.items()}
     return check_arrays(arrays, str(folder))
+
+
+def _read_cifar_pickle(path: Path, labels: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR python pickle: (N, 3, 32, 32) uint8 pixels and its ``labels`` key."""
+    d = read_pickle(path, encoding="bytes")
+    if not isinstance(d, dict) or b"data" not in d or labels not in d:
+        raise DataError(f"{path}: expected a dict with b'data' and {labels!r}")
+    x = np.asarray(d[b"data"], dtype=np.uint8)
+    if x.ndim != 2 or x.shape[1] != 3 * 32 * 32 or len(x) != len(d[labels]):
+        raise DataError(f"{path}: expected (N, 3072) pixels and N labels, found {x.shape}")
+    return x.reshape(-1, 3, 32, 32), check_labels(np.asarray(d[labels]), str(path))
+
+
+def read_cifar100(root: Path) -> RawData:
+    """CIFAR-100 (fine labels) from ``cifar-100-python/{train,test,meta}``."""
+    for d in (root / "cifar-100-python", root):
+        if all((d / f).is_file() for f in CIFAR100_FILES):
+            break
+    else:
+        d = root / "cifar-100-python"
+        missing = [f for f in CIFAR100_FILES if not (d / f).is_file()]
+        raise DataError(
+            f"cifar100: dataset files not found under {root}; expected the python layout "
+            f"{d}/ with {', '.join(CIFAR100_FILES)} (missing: {', '.join(missing)}), as "
+            f"extracted from cifar-100-python.tar.gz. Copy the files there, or {ROOT_HINT}"
+        )
+    meta = read_pickle(d / "meta", encoding="bytes")
+    names = meta.get(b"fine_label_names") if isinstance(meta, dict) else None
+    if not isinstance(names, list) or not names:
+        raise DataError(f"{d / 'meta'}: expected a dict with b'fine_label_names'")
+    arrays: dict[str, np.ndarray] = {}
+    for part in ("train", "test"):
+        arrays[f"x_{part}"], arrays[f"y_{part}"] = _read_cifar_pickle(d / part, b"fine_labels")
+    raw = check_arrays(arrays, str(d))
+    if raw.num_classes > len(names):
+        raise DataError(
+            f"{d}: labels reach {raw.num_classes - 1} but meta names {len(names)} classes"
+        )
+    return raw
 
 
 def _find_cifar_npz(root: Path) -> RawData | None:

@@ -3,14 +3,8 @@
 :func:`evaluate_space` draws ``sample`` candidates from a space
 (:func:`~dagnas.evaluate.candidates.sample_architectures`), skips the
 (candidate, seed) keys the store already holds, and trains the rest with
-:func:`dagnas.training.retrain.train_architecture` on a backend:
-
-- ``local``: in this process (``workers=1``) or in ``workers`` spawned
-  processes (``concurrent.futures``), each on one torch thread;
-- ``ray``: the same per-candidate function as a Ray task (one CPU each) on
-  the cluster at ``address``, or on a local Ray instance with ``workers`` CPUs.
-  The cluster's workers must be able to import dagnas (installed there, or
-  on their ``PYTHONPATH``).
+:func:`dagnas.training.retrain.train_architecture` on a backend
+(:mod:`dagnas.evaluate.backends`: ``local`` processes or ``ray``).
 
 Results come back to this process and are written to the store one by one
 as they complete, so a killed evaluation loses only the trainings in flight,
@@ -20,24 +14,23 @@ and running it again trains only what is missing.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import torch
 
+from dagnas.analysis.predict import load_predictor
 from dagnas.analysis.store import EvalKey, EvalStore, Evaluation, budget_json, worker_id
 from dagnas.compile import ChildNet
 from dagnas.data import DataSplits, load_dataset
-from dagnas.errors import DagnasError, RunError
+from dagnas.errors import DagnasError
+from dagnas.evaluate.backends import BACKENDS
 from dagnas.evaluate.candidates import sample_architectures
 from dagnas.graph import canonical_hash, from_json_dict, to_json_dict
-from dagnas.measure.flops import count_flops
+from dagnas.measure.flops import count_macs
 from dagnas.spec.lower import lower
 from dagnas.training.retrain import TrainConfig, train_architecture
 
@@ -70,17 +63,14 @@ class Job:
     graph: dict[str, Any]
     data: DataRef
     train: TrainConfig
-    one_thread: bool = False
 
 
 def run_job(job: Job) -> Evaluation:
     """Train one candidate from scratch and measure it (runs in any worker)."""
-    if job.one_thread:
-        torch.set_num_threads(1)
     data = job.data.load()
     arch = from_json_dict(job.graph)
     result = train_architecture(arch, data, job.train)
-    flops = count_flops(ChildNet(arch), data.input_shape)
+    flops = count_macs(ChildNet(arch), data.input_shape)
     return Evaluation(
         key=job.key,
         epochs=job.train.epochs,
@@ -92,72 +82,6 @@ def run_job(job: Job) -> Evaluation:
         graph=job.graph,
         worker=worker_id(),
     )
-
-
-def run_local(
-    jobs: Sequence[Job], workers: int, on_result: OnResult, address: str | None = None
-) -> None:
-    """Run ``jobs`` here (``workers`` ≤ 1) or in ``workers`` spawned processes."""
-    if address is not None:
-        raise DagnasError("--address is for the ray backend; add --backend ray")
-    if workers <= 1:
-        for job in jobs:
-            on_result(run_job(job))
-        return
-    ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-    try:
-        pending: set[Future[Evaluation]] = {
-            pool.submit(run_job, replace(j, one_thread=True)) for j in jobs
-        }
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                on_result(f.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def run_ray(
-    jobs: Sequence[Job], workers: int, on_result: OnResult, address: str | None = None
-) -> None:
-    """Run ``jobs`` as Ray tasks (one CPU each) on ``address`` or a local instance."""
-    try:
-        import ray
-    except ImportError as e:
-        raise RunError("the ray backend needs Ray: pip install 'dagnas[ray]'") from e
-    started = not ray.is_initialized()
-    if started:
-        cpus = None if address else max(workers, 1)
-        try:
-            # "local": a fresh instance, even when another cluster runs on this machine
-            ray.init(
-                address=address or "local",
-                num_cpus=cpus,
-                include_dashboard=False,
-                log_to_driver=False,
-            )
-        except (ConnectionError, RuntimeError) as e:
-            raise RunError(
-                f"cannot connect to the Ray cluster at {address}: {str(e).splitlines()[0]}; "
-                "check the address (or use --address auto on a cluster node), and that this "
-                "process uses the cluster's Ray auth settings (RAY_AUTH_MODE, token)"
-            ) from e
-    try:
-        task = ray.remote(num_cpus=1)(run_job)
-        pending = [task.remote(replace(j, one_thread=True)) for j in jobs]
-        while pending:
-            finished, pending = ray.wait(pending, num_returns=1)
-            on_result(ray.get(finished[0]))
-    finally:
-        if started:
-            ray.shutdown()
-
-
-BACKENDS: dict[str, Callable[[Sequence[Job], int, OnResult, str | None], None]] = {
-    "local": run_local,
-    "ray": run_ray,
-}
 
 
 @dataclass(frozen=True)
@@ -198,8 +122,6 @@ def candidates(graph: nx.DiGraph, plan: EvalPlan) -> list[nx.DiGraph]:
     ``pool × sample`` drawn when ``rank_with`` names a fitted predictor."""
     if plan.rank_with is None:
         return sample_architectures(graph, plan.sample, plan.sample_seed)
-    from dagnas.analysis.predict import load_predictor
-
     predictor = load_predictor(plan.rank_with)
     drawn = sample_architectures(graph, plan.pool * plan.sample, plan.sample_seed)
     scores = predictor.predict(drawn)
@@ -225,7 +147,7 @@ def make_jobs(spec: Any, plan: EvalPlan) -> list[Job]:
 def check_plan(plan: EvalPlan) -> None:
     """DagnasError naming the first bad setting of ``plan``."""
     if plan.backend not in BACKENDS:
-        raise DagnasError(f"unknown backend {plan.backend!r} (known: {', '.join(BACKENDS)})")
+        raise DagnasError(BACKENDS.unknown_message(plan.backend))
     for name in ("sample", "seeds", "workers", "pool"):
         value = getattr(plan, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -261,7 +183,7 @@ def evaluate_space(
             if on_result is not None:
                 on_result(ev)
 
-        BACKENDS[plan.backend](todo, plan.workers, record, plan.address)
+        BACKENDS.get(plan.backend)(run_job, todo, plan.workers, record, plan.address)
     return EvalSummary(
         candidates=len({j.key.hash for j in jobs}),
         skipped=len(jobs) - len(todo),

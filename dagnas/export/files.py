@@ -11,6 +11,7 @@ from typing import Any
 import networkx as nx
 
 from dagnas.errors import DagnasError
+from dagnas.export.draw import draw
 from dagnas.graph import from_json_dict, to_json_dict
 from dagnas.io import atomic_write_bytes
 
@@ -91,8 +92,6 @@ def write_architecture(
 
     Creates ``out_dir`` if needed; returns the paths keyed "json", "graphml", "png".
     """
-    from dagnas.export.draw import draw
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return {

@@ -5,7 +5,7 @@ The macro settings (channels, layers, reductions...) come from the space and
 the data's shape; the ops from the string. The space's SearchGraph gets
 one-hot mixing weights (a kept edge: 1 on its op; any other edge: 1 on its
 zero op) and goes through the space's own derivation rule, so the result is
-exactly what :func:`dagnas.search.derive.derive` writes for a search that
+exactly what :func:`dagnas.engine.derive.derive` writes for a search that
 ended there. Op names other codebases spell differently are mapped
 (:data:`OP_ALIASES`).
 """
@@ -18,12 +18,12 @@ from typing import Any
 import networkx as nx
 import torch
 
+from dagnas.engine.derive import derive
 from dagnas.errors import DagnasError
 from dagnas.export.genotype import INPUTS, Genotype, genotype
 from dagnas.export.nb201 import is_nb201_shaped, parse_nb201
 from dagnas.ops import OPS
 from dagnas.registry import did_you_mean
-from dagnas.search.derive import derive
 from dagnas.spec.lower import lower
 
 #: op names of other codebases → dagnas's: NNI's DARTS example, NB201/AutoDL's

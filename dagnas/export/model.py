@@ -14,7 +14,6 @@ NAS-Bench-201 string) and ``dot`` (Graphviz, one cluster per cell).
 from __future__ import annotations
 
 import io
-import json
 import os
 import warnings
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from torch import nn
 
 from dagnas.compile import ChildNet
 from dagnas.errors import DagnasError
+from dagnas.export.dot import to_dot
 from dagnas.export.genotype import to_genotype
 from dagnas.export.nb201 import nb201_string
 from dagnas.io import atomic_write_bytes, atomic_write_text
@@ -52,32 +52,6 @@ def child_model(arch: nx.DiGraph, model: nn.Module | None = None) -> nn.Module:
     if hasattr(body, "recompute"):
         body.recompute = False
     return model
-
-
-def _quote(text: object) -> str:
-    return json.dumps(str(text))  # a DOT ID in double quotes, escaped
-
-
-def to_dot(arch: nx.DiGraph) -> str:
-    """Graphviz DOT text: one cluster per cell, edges labelled with their op
-    (inactive ``none`` edges dashed)."""
-    lines = [f"digraph {_quote(arch.graph.get('space', 'architecture'))} {{", "  rankdir=LR;"]
-    by_cell: dict[str, list[object]] = {}
-    for n, c in arch.nodes(data="cell"):
-        by_cell.setdefault("" if c is None else str(c), []).append(n)
-    for k, (cell, nodes) in enumerate(sorted(by_cell.items())):
-        lines.append(f"  subgraph cluster_{k} {{")
-        lines.append(f"    label={_quote(cell)};")
-        for n in nodes:
-            role = arch.nodes[n].get("role", "hidden")
-            shape = "box" if role in ("input", "output") else "ellipse"
-            lines.append(f"    {_quote(n)} [shape={shape}];")
-        lines.append("  }")
-    for u, v, op in arch.edges(data="op"):
-        style = ", style=dashed" if op in ("none", "zero") else ""
-        lines.append(f"  {_quote(u)} -> {_quote(v)} [label={_quote(op)}{style}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def _text(arch: nx.DiGraph, fmt: str) -> str:

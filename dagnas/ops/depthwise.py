@@ -1,8 +1,9 @@
 """Depthwise → pointwise convolution, the fast way on a CPU; same math.
 
-oneDNN's backward of a dilated depthwise convolution runs 5–50× slower
-than its forward at DARTS sizes (2.6–17 ms against 0.3–0.8 ms). Two
-rewrites avoid that slow path without changing any value:
+oneDNN's backward of a dilated depthwise convolution is many times slower
+than its forward at DARTS sizes (``benchmarks/darts_step.py`` times the
+search step that pays for it). Two rewrites avoid that slow path without
+changing any value:
 
 - stride = dilation = d: the output reads only x[::d, ::d], so it is the
   undilated convolution of that sub-sampled input at stride 1;

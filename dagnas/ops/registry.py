@@ -44,6 +44,12 @@ class OpDef:
 OPS: Registry[OpDef] = Registry("op")
 
 
+def is_zero(op: object) -> bool:
+    """Whether ``op`` names a registered op that outputs zeros (``OpDef.zero``:
+    `none`, `zero`, or one a user registers with ``zero=True``)."""
+    return isinstance(op, str) and op in OPS and OPS.get(op).zero
+
+
 def register_op(
     name: str,
     *,

@@ -16,8 +16,7 @@ from pydantic import BaseModel
 from torch import nn
 
 from dagnas.errors import DagnasError
-from dagnas.registry import Registry
-from dagnas.spec.components import NoOptions
+from dagnas.registry import NoOptions, Registry
 
 Mixing = dict[str, torch.Tensor]
 #: choice key → op name → the modules computing that op (one per cell sharing the key)

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from dagnas.ops import OPS
+from dagnas.ops import is_zero
 from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation
 
 
@@ -28,11 +28,6 @@ class TensorDict(nn.Module):
         return [(k, self[k]) for k in self.keys_]
 
 
-def is_zero_op(name: str) -> bool:
-    """Whether ``name`` is a registered op that outputs zeros (`none`, `zero`)."""
-    return name in OPS and OPS.get(name).zero
-
-
 @RELAXATIONS.register("clipped")
 class Clipped(Relaxation):
     """w = clamp(α, 0, 1) per op, no normalisation inside an edge (DARTS-PRIME).
@@ -48,8 +43,7 @@ class Clipped(Relaxation):
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
         masks = {
-            k: torch.tensor([0.0 if is_zero_op(o) else 1.0 for o in ops])
-            for k, ops in choices.items()
+            k: torch.tensor([0.0 if is_zero(o) else 1.0 for o in ops]) for k, ops in choices.items()
         }
         self.mask = TensorDict(masks)
         self.alpha = nn.ParameterDict(

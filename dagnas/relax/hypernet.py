@@ -11,8 +11,8 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_
 from torch import nn
 
 from dagnas.errors import DagnasError
+from dagnas.registry import Strict
 from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation
-from dagnas.spec.components import Strict
 
 
 def op_costs(ops: OpModules, kind: str) -> dict[str, list[float]]:
@@ -40,8 +40,7 @@ class Hypernet(Relaxation):
     or α itself with ``mode: direct``. The architecture parameters are the
     maps' weights. **[choice]** ``input: log`` feeds the map
     (log10 λ − log_min)/(log_max − log_min) instead of λ: linear in λ, α
-    barely moves between λ = 1e-5 and 1e-2 (the authors' runs gave one
-    genotype for every λ), on the log scale each decade gets its share.
+    barely moves over the small λ, on the log scale each decade gets its share.
 
     λ is drawn once per minibatch, log-uniformly in 10^[log_min, log_max],
     and used by both its weight step and its architecture step. The
@@ -50,10 +49,11 @@ class Hypernet(Relaxation):
     op of the space costs 1). ``final(lam)`` gives the weights at any λ
     without a new search (``final_lam`` when none is given).
 
-    The slope b1 must grow large for the argmax to move with λ: on
-    darts_digits (10 epochs) an Adam lr of 3e-3 gave one architecture for
-    every λ in 1e-4…1e-1; 0.05 gave fewer parameters at λ = 0.1. So the
-    spec fills ``search.arch.lr`` = 0.05 where the user gave none.
+    The slope b1 must grow large for the argmax to move with λ, which the
+    DARTS architecture lr is too small for in a short search; so the spec
+    fills ``search.arch.lr`` = 0.05 where the user gave none
+    (``benchmarks/hypernet_lambda.py`` derives at several λ and reports
+    what each gives).
     """
 
     arch_defaults: ClassVar[dict[str, Any]] = {"lr": 0.05}

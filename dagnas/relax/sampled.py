@@ -14,8 +14,8 @@ from pydantic import Field, PositiveFloat, ValidationInfo, field_validator
 from torch.distributions import Dirichlet as Dir
 from torch.distributions import kl_divergence
 
+from dagnas.registry import Strict
 from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, alpha_dict
-from dagnas.spec.components import Strict
 
 
 def gumbel_noise(like: torch.Tensor) -> torch.Tensor:

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 import torch
 from pydantic import Field
 
+from dagnas.registry import Strict
 from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, alpha_dict
-from dagnas.spec.components import Strict
 
 
 @RELAXATIONS.register("sigmoid")

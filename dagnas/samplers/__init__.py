@@ -21,7 +21,7 @@ from dagnas.samplers.blocks import (
 from dagnas.samplers.density import DensitySampler
 from dagnas.samplers.orbits import IsoSet, canonical_block, count_orderings, multiplicity
 from dagnas.samplers.rejection import SizeEstimate, estimate_space_size
-from dagnas.samplers.report import StageSample, sample_space, stage_seed
+from dagnas.samplers.report import StageSample, sample_space, stage_constraints, stage_seed
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, enumerate_dags, space_size
 from dagnas.samplers.uniform import UniformSampler
 
@@ -51,6 +51,7 @@ __all__ = [
     "multiplicity",
     "sample_space",
     "space_size",
+    "stage_constraints",
     "stage_seed",
     "to_networkx",
 ]

@@ -9,11 +9,10 @@ import numpy as np
 from pydantic import BaseModel
 
 from dagnas.errors import DagnasError, SpecError
-from dagnas.registry import Registry
+from dagnas.registry import NoOptions, Registry
 from dagnas.samplers.blocks import Block, DagConstraints, make_block
 from dagnas.samplers.orbits import IsoSet, canonical_block
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES
-from dagnas.spec.components import NoOptions
 
 #: Proposals allowed per requested block (plus a floor) before rejection gives up.
 PROPOSALS_PER_BLOCK = 2000

@@ -30,11 +30,11 @@ import numpy as np
 from pydantic import Field, NonNegativeInt, PositiveFloat
 
 from dagnas.errors import SpecError
+from dagnas.registry import Strict
 from dagnas.samplers.base import SAMPLERS, DagSampler
 from dagnas.samplers.blocks import Block, DagConstraints, block_from_json, block_to_json
 from dagnas.samplers.rejection import bernoulli_draw
 from dagnas.samplers.space import get_space
-from dagnas.spec.components import Strict
 
 PI_FLOOR = 1e-12
 

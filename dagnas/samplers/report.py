@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagnas.errors import DagnasError
+from dagnas.graph import to_json_dict
 from dagnas.samplers.base import make_sampler
 from dagnas.samplers.blocks import Block, DagConstraints, block_to_json, to_networkx
 from dagnas.samplers.rejection import SizeEstimate, estimate_space_size
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, space_size
+
+
+def stage_constraints(stage: Any) -> DagConstraints:
+    """The :class:`DagConstraints` of a `dense_blocks` spec's stage (``SpecError``
+    naming the field if none fit)."""
+    return DagConstraints(stage.vertices, **stage.constraints.model_dump())
 
 
 def stage_seed(seed: int, stage: int) -> int:
@@ -29,8 +36,6 @@ class StageSample:
 
     def to_json(self) -> dict[str, Any]:
         """The stage as JSON: size, constraints and the DAGs in node-link form."""
-        from dagnas.graph import to_json_dict
-
         nv = self.constraints.vertices
         return {
             "stage": self.stage,
@@ -60,8 +65,6 @@ def sample_space(spec: Any, n: int, seed: int | None = None) -> list[StageSample
     """``n`` distinct DAGs per stage of a `dense_blocks` spec (all of them when the
     space holds fewer), drawn by its sampler seeded as a run with ``seed`` (default:
     the spec's) seeds it, plus the size of each stage's constrained space."""
-    from dagnas.spec.densecheck import stage_constraints
-
     if getattr(spec, "kind", None) != "dense_blocks":
         raise DagnasError(
             f"only dense_blocks spaces hold sampled DAGs; this space is {spec.kind!r}"

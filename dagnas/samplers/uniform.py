@@ -7,11 +7,11 @@ from typing import Any, Literal
 import numpy as np
 
 from dagnas.errors import SpecError
+from dagnas.registry import Strict
 from dagnas.samplers.base import SAMPLERS, DagSampler
 from dagnas.samplers.blocks import Block, DagConstraints
 from dagnas.samplers.rejection import CountProposal, check_countable, propose_class_uniform
 from dagnas.samplers.space import MAX_ENUMERATE_VERTICES, get_space
-from dagnas.spec.components import Strict
 
 METHODS = ("auto", "enumerate", "rejection")
 

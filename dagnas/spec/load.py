@@ -1,26 +1,49 @@
-"""Load a spec from YAML with errors that name the file, line and field."""
+"""Load a spec from YAML with errors that name the file, line and field.
+
+A spec is one of the registered kinds' models, told apart by ``kind:``
+(:data:`dagnas.kinds.KINDS`); the union and its JSON Schema are built from
+the kinds registered when they are asked for, a user's kinds included.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
-from dagnas.errors import SpecError, SpecIssue, format_loc
-from dagnas.registry import did_you_mean
-from dagnas.spec.models import SPACE_KINDS, Spec
-from dagnas.spec.yamldoc import Locator, read_yaml
+from dagnas.errors import SpecError, SpecIssue
+from dagnas.kinds.base import KINDS
+from dagnas.registry import Strict, did_you_mean
+from dagnas.spec.yamldoc import read_yaml
 
-SPEC_ADAPTER: TypeAdapter[Any] = TypeAdapter(Spec)
-KINDS = [m.model_fields["kind"].annotation.__args__[0] for m in SPACE_KINDS]
 #: a step pydantic may put in an error's location (not a key: a user's key may
 #: begin with "function-" too)
 VALIDATOR_STEP = re.compile(r"function-(after|before|wrap|plain)\[")
+_ADAPTERS: dict[tuple[type, ...], TypeAdapter[Any]] = {}
 
 
-def _pydantic_issues(err: ValidationError, data: Any) -> list[tuple[tuple, str]]:
+def _kind_names() -> list[str]:
+    return [name for name, _ in KINDS.items()]
+
+
+def spec_type() -> Any:
+    """``Annotated[Union[<kind models>], Field(discriminator="kind")]`` over the
+    registered kinds, in the order they were registered."""
+    models = tuple(kind.spec for _, kind in KINDS.items())
+    return Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007
+
+
+def spec_adapter() -> TypeAdapter[Any]:
+    """The pydantic adapter of :func:`spec_type`, built once per set of kinds."""
+    models = tuple(kind.spec for _, kind in KINDS.items())
+    if models not in _ADAPTERS:
+        _ADAPTERS[models] = TypeAdapter(spec_type())
+    return _ADAPTERS[models]
+
+
+def pydantic_issues(err: ValidationError, data: Any) -> list[tuple[tuple, str]]:
     issues = []
     for e in err.errors():
         loc = tuple(e["loc"])
@@ -42,9 +65,10 @@ def _message(e: Any, loc: tuple, data: Any) -> str:
         return "required field is missing; add it"
     if kind == "union_tag_invalid":
         tag = e["ctx"]["tag"]
-        return f"unknown kind '{tag}'{did_you_mean(str(tag), KINDS)} (known: {', '.join(KINDS)})"
+        known = _kind_names()
+        return f"unknown kind '{tag}'{did_you_mean(str(tag), known)} (known: {', '.join(known)})"
     if kind == "union_tag_not_found":
-        return f"missing 'kind:' (one of: {', '.join(KINDS)})"
+        return f"missing 'kind:' (one of: {', '.join(_kind_names())})"
     msg = e["msg"].removeprefix("Value error, ")
     if kind != "value_error" and "input" in e and not isinstance(e["input"], dict | list):
         msg += f" (got {e['input']!r})"
@@ -53,13 +77,9 @@ def _message(e: Any, loc: tuple, data: Any) -> str:
 
 def _model_at(data: Any, loc: tuple) -> Any:
     """The pydantic model class that validates the mapping at ``loc``."""
-    from dagnas.spec import models
-
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or data.get("kind") not in KINDS:
         return None
-    model = {m.model_fields["kind"].annotation.__args__[0]: m for m in SPACE_KINDS}.get(
-        data.get("kind")
-    )
+    model = KINDS.get(data["kind"]).spec
     for part in loc:
         if model is None or isinstance(part, int):
             continue
@@ -71,7 +91,7 @@ def _model_at(data: Any, loc: tuple) -> Any:
             (
                 a
                 for a in getattr(ann, "__args__", (ann,))
-                if isinstance(a, type) and issubclass(a, models.Strict)
+                if isinstance(a, type) and issubclass(a, Strict)
             ),
             None,
         )
@@ -89,9 +109,9 @@ def parse_spec(text: str, source: str = "<string>") -> Any:
             [(loc.where(()), f"a spec must be a YAML mapping (key: value), found a {found}")]
         )
     try:
-        spec = SPEC_ADAPTER.validate_python(data)
+        spec = spec_adapter().validate_python(data)
     except ValidationError as e:
-        raise SpecError([(loc.where(p), m) for p, m in _pydantic_issues(e, data)]) from None
+        raise SpecError([(loc.where(p), m) for p, m in pydantic_issues(e, data)]) from None
     except SpecIssue as e:
         raise SpecError([(loc.where(e.loc), e.msg)]) from None
     spec._source = loc
@@ -110,15 +130,8 @@ def load_space(path: str | Path) -> Any:
     return parse_spec(text, str(path))
 
 
-def issue_at(spec: Any, loc: tuple[str | int, ...], msg: str) -> SpecError:
-    """A :class:`SpecError` at ``loc`` of a loaded spec (for checks after loading)."""
-    source: Locator | None = getattr(spec, "_source", None)
-    where = source.where(loc) if source else format_loc(loc)
-    return SpecError([(where, msg)])
-
-
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of every spec kind, for editors."""
-    schema = SPEC_ADAPTER.json_schema()
+    schema = spec_adapter().json_schema()
     schema["title"] = "dagnas search space"
     return schema

@@ -13,7 +13,6 @@ continues one.
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -27,15 +26,16 @@ from torch import nn
 from dagnas.compile import ChildNet
 from dagnas.compile.darts import DartsNetwork
 from dagnas.data import DataSplits, load_dataset
+from dagnas.engine.batches import Batches
 from dagnas.errors import DagnasError, RunError
 from dagnas.export import read_json, write_json
 from dagnas.graph import canonical_hash
 from dagnas.io import append_jsonl, atomic_write_json, atomic_write_text, strict_json
-from dagnas.measure.flops import count_flops
+from dagnas.measure.flops import count_macs
 from dagnas.measure.params import graph_params
-from dagnas.search.batches import Batches
 from dagnas.training import files
 from dagnas.training.augment import augment_batch
+from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
 from dagnas.training.files import new_train_dir, read_checkpoint, save_model, write_checkpoint
 from dagnas.training.precision import Accelerated
 from dagnas.training.protocols import Protocol
@@ -65,17 +65,10 @@ class TrainResult:
     metrics: list[dict[str, Any]] = field(default_factory=list)
 
 
-@torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of ``model`` in eval mode."""
-    model.eval()
-    loss, correct = 0.0, 0
-    for xb, yb in zip(x.split(1024), y.split(1024), strict=True):
-        logits = model(xb)
-        loss += nn.functional.cross_entropy(logits, yb, reduction="sum").item()
-        correct += int((logits.argmax(1) == yb).sum())
-    model.train()
-    return loss / max(len(y), 1), correct / max(len(y), 1)
+    with eval_mode(model):
+        return evaluate_logits(model, x, y)
 
 
 class Retraining:
@@ -142,7 +135,7 @@ class Retraining:
     def run_epoch(self) -> dict[str, Any]:
         """Train one epoch, score the test split; the epoch's record."""
         start, cfg, epoch = time.perf_counter(), self.protocol, self.epoch
-        lr = cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * epoch / cfg.epochs))
+        lr = cosine_lr(cfg.lr, cfg.lr_min, epoch, cfg.epochs)
         for group in self.opt.param_groups:
             group["lr"] = lr
         drop = cfg.drop_path * epoch / cfg.epochs
@@ -249,15 +242,16 @@ def check_compatible(arch: nx.DiGraph, data: DataSplits) -> None:
 
 def retrain(
     arch: nx.DiGraph,
-    protocol: Protocol,
     data: DataSplits,
     out: Path | None = None,
+    protocol: TrainConfig | Protocol = TrainConfig(),
     *,
     device: torch.device | str = "cpu",
     source: dict[str, Any] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Train ``arch`` from scratch by ``protocol`` on ``data`` and return the result:
+    """Train ``arch`` from scratch by ``protocol`` (a :class:`TrainConfig` is the
+    protocol of its fields) on ``data`` and return the result:
     test accuracy and loss, parameters counted on the network and from the graph,
     FLOPs (MACs), wall time, the sizes of the splits, the protocol.
 
@@ -267,10 +261,10 @@ def retrain(
     gave ``data``) lets :func:`resume` reload the data by itself.
     """
     check_compatible(arch, data)
-    run = Retraining(arch, data, protocol, device)
+    run = Retraining(arch, data, as_protocol(protocol), device)
     if out is not None:
         new_train_dir(out)
-        config = {"protocol": protocol.model_dump(), "source": source, "data": data.name}
+        config = {"protocol": run.protocol.model_dump(), "source": source, "data": data.name}
         atomic_write_json(out / files.CONFIG, config)
         write_json(run.arch, out / files.ARCHITECTURE)
         (out / files.METRICS).unlink(missing_ok=True)
@@ -345,7 +339,7 @@ def summarise(run: Retraining, data: DataSplits) -> dict[str, Any]:
         "test_loss": result.test_loss,
         "params": result.params,
         "graph_params": graph_params(run.arch),
-        "flops": count_flops(ChildNet(run.arch), data.input_shape),
+        "flops": count_macs(ChildNet(run.arch), data.input_shape),
         "wall_time": result.wall_time,
         "data": data.name,
         "splits": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},

@@ -10,7 +10,6 @@ finished search and resumes an interrupted one from its checkpoint.
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 from collections.abc import Callable
@@ -19,15 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagnas.data import load_dataset
-from dagnas.errors import RunError
-from dagnas.export import read_json
-from dagnas.io import append_jsonl, atomic_write, atomic_write_text
-from dagnas.search.checkpoint import CHECKPOINT
-from dagnas.search.loop import StepHook
+from dagnas.engine.callbacks import StepHook
+from dagnas.io import append_jsonl, atomic_write, atomic_write_text, read_jsonl
 from dagnas.training.retrain import TrainConfig, train_architecture
 from dagnas.workflows.methods import Method, apply_method
-from dagnas.workflows.search import CONFIG, pick_device, run_search
+from dagnas.workflows.rundir import can_resume, is_finished, load_search_data, read_result
+from dagnas.workflows.search import pick_device, run_search
 
 log = logging.getLogger(__name__)
 ROWS, TABLE, PLOT = "compare.jsonl", "compare.md", "compare.png"
@@ -63,7 +59,7 @@ def run_compare(
 ) -> list[dict[str, Any]]:
     """Run every method × seed not yet in ``out/compare.jsonl``; return all rows."""
     out.mkdir(parents=True, exist_ok=True)
-    rows = read_rows(out / ROWS)
+    rows = read_jsonl(out / ROWS)
     done = {(r["method"], r["seed"]) for r in rows}
     first = spec.search.seed
     for method in methods:
@@ -93,21 +89,20 @@ def compare_one(
         device=budget.device,
     )
     run_dir = out / method.name / f"seed{seed}"
-    if (run_dir / "summary.json").exists() and (run_dir / "architecture.json").exists():
-        summary = json.loads((run_dir / "summary.json").read_text())
-        arch = read_json(run_dir / "architecture.json")
+    if is_finished(run_dir):
+        summary, arch = read_result(run_dir)
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
-        resume = (run_dir / CHECKPOINT).exists() and (run_dir / CONFIG).exists()
+        resume = can_resume(run_dir)
         with (bar or (lambda _: nullcontext(None)))(f"{method.name} seed {seed}") as hook:
             outcome = run_search(run_spec, run_dir, resume=resume, on_step=hook)
         summary, arch = outcome.summary, outcome.architecture
     cfg = run_spec.search
-    data = load_dataset(
-        cfg.data, cfg.data_root, seed=cfg.seed, val_fraction=cfg.val_fraction, limit=cfg.data_limit
-    )
     trained = train_architecture(
-        arch, data, TrainConfig(epochs=budget.retrain_epochs, seed=seed), pick_device(cfg.device)
+        arch,
+        load_search_data(cfg),
+        TrainConfig(epochs=budget.retrain_epochs, seed=seed),
+        pick_device(cfg.device),
     )
     return {
         "method": method.name,
@@ -125,22 +120,6 @@ def compare_one(
         "architecture_hash": summary["architecture_hash"],
         "run": str(run_dir.relative_to(out)),
     }
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a ``compare.jsonl``; a torn last line (a killed run) is dropped."""
-    if not path.exists():
-        return []
-    rows = []
-    lines = path.read_text().splitlines()
-    for i, line in enumerate(lines):
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i != len(lines) - 1:
-                raise RunError(f"{path}:{i + 1}: not a JSON line; fix or delete it") from None
-            log.warning("%s: dropping a torn last line", path)
-    return rows
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, tuple[float, float]]]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
-from dagnas.errors import DagnasError
+from dagnas.errors import DagnasError, SpecError
 from dagnas.registry import Registry, did_you_mean
+from dagnas.relax import RELAXATIONS
+from dagnas.spec.overrides import apply_overrides
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,6 @@ def register_method(method: Method) -> Method:
 def _darts_like(relaxation: str) -> dict[str, Any]:
     """DARTS's loop around ``relaxation``: Adam, unless the relaxation asks for
     other arch settings (sparse_simplex: SGD, its proximal step)."""
-    from dagnas.relax import RELAXATIONS
-
     return {
         "relaxation": {"name": relaxation},
         "schedule": {"name": "alternate", "every": 1},
@@ -87,15 +85,11 @@ register_method(
 
 def known_methods() -> list[str]:
     """Preset names and relaxation names, sorted."""
-    from dagnas.relax import RELAXATIONS
-
     return sorted(set(METHODS.names()) | set(RELAXATIONS.names()))
 
 
 def resolve_method(name: str) -> Method:
     """The preset ``name``, or relaxation ``name`` with DARTS's other defaults."""
-    from dagnas.relax import RELAXATIONS
-
     name = name.strip()
     if name in METHODS:
         return METHODS.get(name)
@@ -118,27 +112,16 @@ def parse_methods(text: str) -> list[Method]:
     return [resolve_method(n) for n in names]
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        plain = isinstance(v, dict) and "name" not in v and isinstance(base.get(k), dict)
-        out[k] = {**base[k], **v} if plain else v
-    return out
-
-
 def apply_method(spec: Any, method: Method, **search: Any) -> Any:
     """``spec`` with ``method``'s overrides, then the non-None ``search`` overrides."""
-    given = {k: v for k, v in search.items() if v is not None}
     fields = type(spec).model_fields
-    data = spec.model_dump(by_alias=True)
-    data.update({k: v for k, v in method.space.items() if k in fields})
-    data["search"] = _merge(_merge(data["search"], method.search), given)
+    overrides = {k: v for k, v in method.space.items() if k in fields}
+    overrides |= {f"search.{k}": v for k, v in method.search.items()}
+    overrides |= {f"search.{k}": v for k, v in search.items() if v is not None}
     try:
-        new = type(spec).model_validate(data)
-    except ValidationError as e:
-        issues = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        return apply_overrides(spec, overrides, origin="")
+    except SpecError as e:
+        issues = "; ".join(f"{where}: {msg}" for where, msg in e.issues)
         raise DagnasError(
             f"method '{method.name}' does not fit space '{spec.name}': {issues}"
         ) from None
-    new._source = spec._source
-    return new

@@ -14,19 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import torch
 
-from dagnas.compile import ChildNet, Supernet, compile_supernet
-from dagnas.data import DataSplits, load_dataset
+from dagnas.compile import ChildNet, Supernet
+from dagnas.engine.checkpoint import CHECKPOINT, load_checkpoint
+from dagnas.engine.components import DERIVE_RULES
+from dagnas.engine.derive import derive
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.relax import Hypernet
-from dagnas.search.checkpoint import CHECKPOINT
-from dagnas.search.components import DERIVE_RULES
-from dagnas.search.derive import derive
-from dagnas.spec.lower import lower
-from dagnas.workflows.search import load_run_spec
+from dagnas.workflows.rundir import data_shape, load_run_spec, load_search_data
+from dagnas.workflows.search import build_supernet
 
 
 @dataclass
@@ -41,33 +39,12 @@ class Derived:
     architecture: nx.DiGraph
 
 
-def run_data(spec: Any) -> DataSplits:
-    """The run's dataset, split as the search split it."""
-    c = spec.search
-    return load_dataset(
-        c.data, c.data_root, seed=c.seed, val_fraction=c.val_fraction, limit=c.data_limit
-    )
-
-
 def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     """The run's spec, and its supernet with the weights and α of its last checkpoint."""
     spec = load_run_spec(run_dir)
-    cfg = spec.search
-    if spec.input_shape is None or spec.num_classes is None:  # a hand-made config
-        data = run_data(spec)
-        shape, classes = data.input_shape, data.num_classes
-    else:
-        shape, classes = tuple(spec.input_shape), spec.num_classes
-    model = compile_supernet(
-        lower(spec, shape, classes), cfg.relaxation.name, **cfg.relaxation.options
-    )
-    path = run_dir / CHECKPOINT
-    if not path.exists():
+    model = build_supernet(spec, *data_shape(spec))
+    if not load_checkpoint(run_dir, lambda state: model.load_state_dict(state["model"])):
         raise RunError(f"{run_dir} has no {CHECKPOINT} yet: let the search finish an epoch first")
-    try:
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
-    except Exception as e:  # a corrupt or foreign file: say which and why
-        raise RunError(f"{path}: cannot load the model state ({e})") from None
     return spec, model
 
 
@@ -95,7 +72,7 @@ def rederive(
             graph.graph["derive"] = {"name": rule}
     name = graph.graph["derive"]["name"]
     needs_model = getattr(DERIVE_RULES.get(name), "needs_model", False)
-    val = tuple(run_data(spec).val.tensors) if needs_model else None
+    val = tuple(load_search_data(spec.search).val.tensors) if needs_model else None
     out = []
     for lam in lams or [None]:
         weights = relax.final(lam) if isinstance(relax, Hypernet) else relax.final()

@@ -1,13 +1,11 @@
-"""One search from spec to exported architecture, in a run folder.
+"""One search from spec to architecture, in a run folder or in memory.
 
-The folder holds ``config.yaml`` (the spec as validated, every default
-filled in), ``metrics.jsonl``, ``alpha.jsonl``, ``checkpoint.pt`` (dense
-blocks add ``blocks.jsonl``: the blocks of each epoch with their weights, and
-the ones resampling replaced) and the result: ``architecture.json`` /
-``.graphml`` / ``.png`` and ``summary.json``.
+:func:`search` is the front door's verb; :func:`run_search` runs a search
+of a spec as it stands, writing the run folder (:mod:`dagnas.workflows.rundir`)
+when it is given one.
 
 Under ``torchrun`` every process runs :func:`run_search` on its share of
-the data (:mod:`dagnas.search.distributed`); only rank 0 writes.
+the data (:mod:`dagnas.engine.distributed`); only rank 0 writes.
 """
 
 from __future__ import annotations
@@ -20,59 +18,34 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import torch
-import yaml
 
-from dagnas.compile import compile_supernet
-from dagnas.data import load_dataset
+from dagnas.compile import Supernet, compile_supernet
+from dagnas.engine.callbacks import Callback, OnStep, RunRecorder, StepHook
+from dagnas.engine.derive import derive
+from dagnas.engine.distributed import current
+from dagnas.engine.loop import Searcher, SearchResult
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
-from dagnas.io import atomic_write_json, atomic_write_text
-from dagnas.search.checkpoint import CHECKPOINT
-from dagnas.search.derive import derive
-from dagnas.search.distributed import current
-from dagnas.search.loop import Searcher, StepHook
-from dagnas.spec import SearchConfig, load_space
+from dagnas.io import atomic_write_json
+from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
+from dagnas.spec.overrides import apply_overrides
+from dagnas.workflows.rundir import SUMMARY, load_search_data, new_run_dir, write_config
 
 log = logging.getLogger(__name__)
-DEFAULT_SPACE = "darts_digits"
-CONFIG = "config.yaml"
 
 
-def builtin_spaces() -> dict[str, Path]:
-    """Name → path of the YAML spaces shipped with dagnas (package data)."""
-    root = Path(str(resources.files("dagnas.spaces")))
-    return {p.stem: p for p in sorted(root.glob("*.yaml"))}
-
-
-def resolve_space(arg: str | None) -> Path:
-    """A path, a built-in space name, or None for the default space."""
-    if arg is None:
-        return builtin_spaces()[DEFAULT_SPACE]
-    path = Path(arg)
-    if not path.exists() and arg in builtin_spaces():
-        return builtin_spaces()[arg]
-    return path
-
-
-def with_overrides(spec: Any, **overrides: Any) -> Any:
-    """The spec with ``search:`` options replaced by the non-None overrides."""
-    given = {k: v for k, v in overrides.items() if v is not None}
-    if not given:
-        return spec
-    search = SearchConfig.model_validate({**spec.search.model_dump(), **given})
-    new = spec.model_copy(update={"search": search})
-    new._source = spec._source
-    return new
+def with_search(spec: Any, **fields: Any) -> Any:
+    """``spec`` with the given ``search:`` fields; a field left at None keeps the spec's."""
+    given = {f"search.{k}": v for k, v in fields.items() if v is not None}
+    return apply_overrides(spec, given)
 
 
 def pick_device(name: str) -> torch.device:
@@ -81,30 +54,6 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-def dump_spec(spec: Any) -> str:
-    return yaml.safe_dump(spec.model_dump(mode="json", by_alias=True), sort_keys=False)
-
-
-def new_run_dir(spec: Any, out: str | Path | None) -> Path:
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{spec.name}-{stamp}"
-    out = Path(out)
-    if (out / CHECKPOINT).exists() or (out / CONFIG).exists():
-        raise RunError(
-            f"{out} already holds a run; continue it with `dagnas run --resume {out}`"
-            " or choose another --out"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-def load_run_spec(run_dir: Path) -> Any:
-    if not (run_dir / CONFIG).exists():
-        raise RunError(f"{run_dir} is not a run folder: {CONFIG} is missing")
-    return load_space(run_dir / CONFIG)
 
 
 def seed_all(seed: int) -> None:
@@ -116,9 +65,16 @@ def seed_all(seed: int) -> None:
 
 @dataclass
 class RunOutcome:
-    run_dir: Path
+    """What a search gives: the architecture, its summary, the spec as searched,
+    the trained supernet, the per-epoch metrics, and the run folder (None for a
+    search in memory)."""
+
+    run_dir: Path | None
     architecture: nx.DiGraph
     summary: dict[str, Any]
+    spec: Any
+    supernet: Supernet
+    metrics: list[dict[str, Any]]
 
 
 class StopRequest:
@@ -164,9 +120,71 @@ def stop_on_signal() -> Iterator[StopRequest]:
             signal.signal(sig, old)
 
 
+def build_supernet(spec: Any, input_shape: tuple[int, ...], num_classes: int) -> Supernet:
+    """The supernet of ``spec`` for inputs of ``input_shape`` and ``num_classes``
+    classes, with the spec's relaxation: :func:`lower`, then compile."""
+    relax = spec.search.relaxation
+    graph = lower(spec, input_shape, num_classes)
+    return compile_supernet(graph, relax.name, **relax.options)
+
+
+def search(
+    spec: Any,
+    run_dir: str | Path | None = None,
+    *,
+    on_step: StepHook | None = None,
+    stop: Callable[[], bool] | None = None,
+    **overrides: Any,
+) -> RunOutcome:
+    """Search ``spec`` (a spec, a YAML path or a built-in space name) on the data
+    its ``search:`` section names, and derive the architecture.
+
+    ``overrides`` replace ``search:`` fields (``epochs=2``, ``max_steps=3``,
+    ``relaxation="gumbel"``, ``arch={"lr": 1e-3}``). With ``run_dir`` the run
+    folder is written there (it must not hold a run yet); without, nothing is
+    written and the search keeps no checkpoint.
+    """
+    if isinstance(spec, str | Path):
+        spec = load_space(spec)
+    spec = with_search(spec, **overrides)
+    folder = None if run_dir is None else new_run_dir(spec, run_dir)
+    return run_search(spec, folder, on_step=on_step, stop=stop)
+
+
+def _summary(
+    spec: Any,
+    result: SearchResult,
+    model: Supernet,
+    arch: nx.DiGraph,
+    where: dict[str, Any],
+    wall_time: float,
+) -> dict[str, Any]:
+    """``summary.json`` of a search; ``where``: its device and process count."""
+    last = result.metrics[-1] if result.metrics else {}
+    return {
+        "space": spec.name,
+        "kind": spec.kind,
+        "data": spec.search.data,
+        "device": where["device"],
+        "supernet_params": sum(p.numel() for p in model.weights()),
+        "epochs": len(result.metrics),
+        "steps": result.steps,
+        "partial": result.interrupted,
+        "rollbacks": result.rollbacks,
+        "processes": where["processes"],
+        "val_acc": last.get("val_acc"),
+        "val_loss": last.get("val_loss"),
+        "zero_fraction": last.get("zero_fraction"),
+        "arch_step_ratio": last.get("arch_step_ratio"),
+        "wall_time": wall_time,
+        "architecture_hash": canonical_hash(arch),
+        "nb201": arch.graph.get("nb201"),
+    }
+
+
 def run_search(
     spec: Any,
-    run_dir: Path,
+    run_dir: Path | None,
     resume: bool = False,
     on_step: StepHook | None = None,
     stop: Callable[[], bool] | None = None,
@@ -181,52 +199,31 @@ def run_search(
     here = current()
     device = pick_device(cfg.device)
     started = time.perf_counter()
-    data = load_dataset(
-        cfg.data, cfg.data_root, seed=cfg.seed, val_fraction=cfg.val_fraction, limit=cfg.data_limit
-    )
-    graph = lower(spec, data.input_shape, data.num_classes)
+    data = load_search_data(cfg)
     seed_all(cfg.seed)
-    model = compile_supernet(graph, cfg.relaxation.name, **cfg.relaxation.options).to(device)
-    if (
-        not resume and here.is_main
-    ):  # with the data's shape, so the run's graph can be rebuilt from it
-        shapes = {"input_shape": list(data.input_shape), "num_classes": data.num_classes}
-        atomic_write_text(run_dir / CONFIG, dump_spec(spec.model_copy(update=shapes)))
+    model = build_supernet(spec, data.input_shape, data.num_classes).to(device)
+    if run_dir is not None and not resume and here.is_main:
+        write_config(run_dir, spec, data)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    searcher = Searcher(model, train, val, cfg, run_dir, on_step, should_stop=stop)
+    callbacks: list[Callback] = [RunRecorder(run_dir)] if run_dir is not None else []
+    callbacks += [OnStep(on_step)] if on_step else []
+    searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop)
     if resume and not searcher.resume():
         log.info("no checkpoint in %s yet: starting from the beginning", run_dir)
     result = searcher.run()
-    weights = {k: v.cpu() for k, v in result.weights.items()}
-    arch = derive(model.current_graph(), weights, run=run_dir.name, model=model, val=val)
-    last = result.metrics[-1] if result.metrics else {}
-    summary = {
-        "space": spec.name,
-        "kind": spec.kind,
-        "data": cfg.data,
-        "device": str(device),
-        "supernet_params": sum(p.numel() for p in model.weights()),
-        "epochs": len(result.metrics),
-        "steps": result.steps,
-        "partial": result.interrupted,
-        "rollbacks": result.rollbacks,
-        "processes": here.world,
-        "val_acc": last.get("val_acc"),
-        "val_loss": last.get("val_loss"),
-        "zero_fraction": last.get("zero_fraction"),
-        "arch_step_ratio": last.get("arch_step_ratio"),
-        "wall_time": time.perf_counter() - started,
-        "architecture_hash": canonical_hash(arch),
-        "nb201": arch.graph.get("nb201"),
-    }
-    if here.is_main:
+    mixing = {k: v.cpu() for k, v in result.mixing.items()}
+    name = spec.name if run_dir is None else run_dir.name
+    arch = derive(model.current_graph(), mixing, run=name, model=model, val=val)
+    where = {"device": str(device), "processes": here.world}
+    summary = _summary(spec, result, model, arch, where, time.perf_counter() - started)
+    if run_dir is not None and here.is_main:
         write_architecture(arch, run_dir)
-        atomic_write_json(run_dir / "summary.json", summary)
+        atomic_write_json(run_dir / SUMMARY, summary)
     if result.interrupted:
         log.info(
             "stopped at step %d; the checkpoint and the architecture so far are in %s",
             result.steps,
             run_dir,
         )
-    return RunOutcome(run_dir, arch, summary)
+    return RunOutcome(run_dir, arch, summary, spec, model, result.metrics)

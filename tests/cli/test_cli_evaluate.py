@@ -95,11 +95,20 @@ def test_killed_evaluation_loses_no_row_and_trains_nothing_twice(tmp_path):
     assert len(trained) == len(set(trained)) == 8  # every candidate trained exactly once
 
 
-def test_evaluate_on_mnist_from_the_shared_data(shared, tmp_path):
+def test_evaluate_on_mnist_from_the_shared_data(shared_data, tmp_path):
     space = tmp_path / "layered.yaml"
     space.write_text(layered_space(3, width=8))
     store = tmp_path / "evals.sqlite"
-    args = ["evaluate", str(space), "--sample", "2", "--data", "mnist", "--data-root", str(shared)]
+    args = [
+        "evaluate",
+        str(space),
+        "--sample",
+        "2",
+        "--data",
+        "mnist",
+        "--data-root",
+        str(shared_data),
+    ]
     args += ["--data-limit", "300", "--store", str(store), "-q"]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output

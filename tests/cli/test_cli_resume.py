@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from dagnas.search.checkpoint import CHECKPOINT, KILL_ENV
+from dagnas.engine.checkpoint import CHECKPOINT, KILL_ENV
 
 pytestmark = pytest.mark.slow
 

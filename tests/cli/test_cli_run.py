@@ -76,7 +76,7 @@ def test_existing_run_folder_is_not_overwritten(tiny_yaml, tmp_path):
     assert "already holds a run" in result.output and "--resume" in result.output
 
 
-def test_mnist_run_from_torchvision_layout(shared, tmp_path):
+def test_mnist_run_from_torchvision_layout(shared_data, tmp_path):
     out = tmp_path / "mnist"
     result = invoke(
         "run",
@@ -84,7 +84,7 @@ def test_mnist_run_from_torchvision_layout(shared, tmp_path):
         "--data",
         "mnist",
         "--data-root",
-        str(shared),
+        str(shared_data),
         "--data-limit",
         "256",
         "--max-steps",
@@ -99,7 +99,7 @@ def test_mnist_run_from_torchvision_layout(shared, tmp_path):
     assert json.loads((out / "summary.json").read_text())["data"] == "mnist"
 
 
-def test_nb201_on_cifar_subset_prints_nb201_string(shared, tmp_path):
+def test_nb201_on_cifar_subset_prints_nb201_string(shared_data, tmp_path):
     out = tmp_path / "nb201"
     result = invoke(
         "run",
@@ -107,7 +107,7 @@ def test_nb201_on_cifar_subset_prints_nb201_string(shared, tmp_path):
         "--data",
         "cifar10",
         "--data-root",
-        str(shared),
+        str(shared_data),
         "--data-limit",
         "64",
         "--max-steps",

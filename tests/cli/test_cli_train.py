@@ -48,9 +48,9 @@ def test_resume_continues_a_cut_retraining(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         retrain(
             arch,
-            get_protocol("quick", epochs=2),
             load_dataset(**source),
             tmp_path / "c",
+            get_protocol("quick", epochs=2),
             source=source,
             on_epoch=cut,
         )

@@ -8,8 +8,8 @@ import torch
 from dagnas.compile import ChildNet, compile_supernet
 from dagnas.compile.blocks import refill
 from dagnas.compile.dense import loop_forward
+from dagnas.engine.derive import block_architecture, derive
 from dagnas.samplers import DagConstraints, chain_block, make_sampler, stage_seed
-from dagnas.search.derive import block_architecture, derive
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from dagnas.compile import ChildNet, compile_supernet
-from dagnas.search.derive import derive
+from dagnas.engine.derive import derive
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 

@@ -1,39 +1,14 @@
-"""Fixtures for the data tests: the offline datasets in ``shared/data``."""
+"""Fixtures for the data tests: files in the offline datasets (``shared_data``) and arrays."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-
-def find_shared_data() -> tuple[Path | None, str]:
-    """``$DAGNAS_SHARED_DATA``, else ``shared/data`` in the nearest parent that has one.
-
-    Returns the folder (or None) and, when absent, why.
-    """
-    env = os.environ.get("DAGNAS_SHARED_DATA")
-    if env:
-        if Path(env).is_dir():
-            return Path(env), ""
-        return None, f"DAGNAS_SHARED_DATA={env} is not a folder"
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "data"
-        if candidate.is_dir():
-            return candidate, ""
-    return None, "no shared/data folder above the tests; set DAGNAS_SHARED_DATA to it"
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The offline datasets folder; tests that need it skip when it is absent."""
-    path, why = find_shared_data()
-    if path is None:
-        pytest.skip(f"offline datasets not found: {why}")
-    return path
+from tests.conftest import data_missing
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +16,7 @@ def mnist_raw(shared_data: Path) -> Path:
     """``shared/data/MNIST/raw`` with the 4 original ``.gz`` files."""
     raw = shared_data / "MNIST" / "raw"
     if not (raw / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"MNIST .gz files not found in {raw}")
+        data_missing(f"MNIST .gz files not found in {raw}")
     return raw
 
 

@@ -13,7 +13,15 @@ from dagnas.errors import DagnasError, DataError
 
 
 def test_datasets_lists_every_builtin() -> None:
-    assert set(DATASETS) == {"digits", "mnist", "fashion_mnist", "cifar10", "mnist1d"}
+    assert set(DATASETS) == {
+        "digits",
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+        "cifar100",
+        "mnist1d",
+        "folder",
+    }
     assert all(isinstance(v, str) and "\n" not in v for v in DATASETS.values())
 
 
@@ -38,7 +46,9 @@ def test_unknown_name_without_close_match() -> None:
     assert "did you mean" not in str(err.value)
 
 
-@pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "cifar10", "mnist1d"])
+@pytest.mark.parametrize(
+    "name", ["mnist", "fashion_mnist", "cifar10", "cifar100", "mnist1d", "folder"]
+)
 def test_file_datasets_need_a_root(name: str) -> None:
     with pytest.raises(DataError, match="--data-root DIR") as err:
         load_dataset(name)
@@ -98,12 +108,12 @@ def test_numpy_scalars_are_accepted_as_options() -> None:
     data = load_dataset(
         "digits", seed=np.int64(3), limit=np.int32(200), val_fraction=np.float32(0.3)
     )
-    assert (len(data.train), len(data.val), len(data.test)) == (140, 60, 200)
+    assert data.sizes() == {"train": 140, "val": 60, "test": 359}
 
 
 def test_repr_is_short() -> None:
     text = repr(load_dataset("digits", limit=20))
     assert text == (
-        "DataSplits(name='digits', train=10, val=10, test=20, input_shape=(1, 8, 8), "
+        "DataSplits(name='digits', train=10, val=10, test=359, input_shape=(1, 8, 8), "
         "num_classes=10)"
     )

@@ -14,13 +14,14 @@ import torch
 from dagnas.data import DataSplits, load_dataset
 from dagnas.data.readers import CIFAR_BATCHES
 from dagnas.errors import DataError
+from tests.conftest import data_missing
 
 
 @pytest.fixture(scope="module")
 def cifar_npz(shared_data: Path) -> Path:
     path = shared_data / "CIFAR10-subset" / "cifar10_subset.npz"
     if not path.is_file():
-        pytest.skip(f"CIFAR-10 subset not found at {path}")
+        data_missing(f"CIFAR-10 subset not found at {path}")
     return path
 
 
@@ -54,7 +55,7 @@ def test_pixels_are_nhwc_transposed_and_scaled_per_channel(
 
 def test_root_may_be_the_subset_folder(cifar_npz: Path) -> None:
     data = load_dataset("cifar10", cifar_npz.parent, limit=20)
-    assert (len(data.train), len(data.val), len(data.test)) == (10, 10, 20)
+    assert data.sizes() == {"train": 10, "val": 10, "test": 1000}
 
 
 def _write_batches(folder: Path, n: int = 20) -> None:
@@ -109,7 +110,7 @@ def test_missing_cifar_names_both_layouts(
 
 def test_mnist1d(shared_data: Path) -> None:
     if not (shared_data / "mnist1d" / "mnist1d_data.pkl").is_file():
-        pytest.skip("mnist1d_data.pkl not in shared/data")
+        data_missing("mnist1d_data.pkl not in shared/data")
     data = load_dataset("mnist1d", shared_data)
     assert data.input_shape == (40,) and data.num_classes == 10
     assert (len(data.train), len(data.val), len(data.test)) == (2000, 2000, 1000)

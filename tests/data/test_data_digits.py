@@ -63,6 +63,7 @@ def test_splits_are_stratified(digits: DataSplits) -> None:
         assert torch.all((share - 0.1).abs() < 0.01)
 
 
-def test_limit_caps_train_pool_and_test() -> None:
+def test_limit_caps_the_train_pool_only(digits: DataSplits) -> None:
     small = load_dataset("digits", limit=100)
-    assert (len(small.train), len(small.val), len(small.test)) == (50, 50, 100)
+    assert small.sizes() == {"train": 50, "val": 50, "test": 359}
+    assert torch.equal(small.test.tensors[1], digits.test.tensors[1])

@@ -8,9 +8,9 @@ import pytest
 from dagnas.errors import DagnasError
 from dagnas.evaluate.candidates import reads_input, sample_architectures
 from dagnas.graph import canonical_hash, same_architecture
+from dagnas.spaces import builtin_spaces
 from dagnas.spec import load_space, parse_spec
 from dagnas.spec.lower import lower
-from dagnas.workflows.search import builtin_spaces
 from tests.analysis.synth import layered_archs
 
 

@@ -11,7 +11,7 @@ from dagnas.compile import ChildNet
 from dagnas.errors import DagnasError
 from dagnas.evaluate.jobs import DataRef, EvalPlan, evaluate_space
 from dagnas.graph import canonical_hash, from_json_dict
-from dagnas.measure.flops import count_flops
+from dagnas.measure.flops import count_macs
 from dagnas.measure.params import graph_params
 from dagnas.spec import parse_spec
 from dagnas.training.retrain import TrainConfig
@@ -37,7 +37,7 @@ def test_rows_hold_measurements_and_a_rerun_trains_only_what_is_missing(tmp_path
         assert (
             r["params"] == graph_params(arch) == sum(p.numel() for p in ChildNet(arch).parameters())
         )
-        assert r["flops"] == count_flops(ChildNet(arch), (1, 8, 8)) > 0
+        assert r["flops"] == count_macs(ChildNet(arch), (1, 8, 8)) > 0
         assert 0 <= r["accuracy"] <= 1 and r["wall_time"] > 0
         assert (r["space"], r["dataset"], r["epochs"]) == ("layered", "digits", 1)
         assert json.loads(r["budget"])["data_limit"] == 200

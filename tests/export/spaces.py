@@ -9,7 +9,7 @@ import networkx as nx
 import torch
 
 import dagnas.spaces
-from dagnas.search.derive import derive
+from dagnas.engine.derive import derive
 from dagnas.spec import load_space
 from dagnas.spec.lower import lower
 

@@ -127,6 +127,7 @@ def test_write_architecture(arch: nx.DiGraph, tmp_path: Path) -> None:
     paths = write_architecture(arch, tmp_path / "out", stem="found")
     assert set(paths) == {"json", "graphml", "png"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "found.dot",
         "found.graphml",
         "found.json",
         "found.png",

@@ -9,7 +9,7 @@ from dagnas.errors import DagnasError
 from dagnas.export.fixed import from_genotype
 from dagnas.export.genotype import PRESETS, Genotype, genotype, parse_genotype, to_genotype
 from dagnas.graph import canonical_hash, same_architecture
-from dagnas.spec.components import Component
+from dagnas.registry import Component
 from tests.export.spaces import CIFAR, GENOTYPE_SPACES, derived, space
 
 

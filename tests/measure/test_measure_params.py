@@ -8,11 +8,12 @@ from torch import nn
 from dagnas.compile import ChildNet
 from dagnas.errors import DagnasError
 from dagnas.evaluate.candidates import sample_architectures
-from dagnas.measure.params import OP_PARAMS, graph_params, op_params
+from dagnas.measure.formulas import OP_PARAMS, op_params
+from dagnas.measure.params import graph_params
 from dagnas.ops import OPS, register_op
+from dagnas.spaces import builtin_spaces
 from dagnas.spec import load_space
 from dagnas.spec.lower import lower
-from dagnas.workflows.search import builtin_spaces
 from tests.analysis.synth import layered_archs
 
 

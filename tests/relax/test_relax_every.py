@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.loop import Searcher
 from dagnas.errors import SpecError
 from dagnas.relax import RELAXATIONS
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig, parse_spec
 
 
@@ -33,13 +33,13 @@ def test_relaxation_searches_every_space(name, space, request):
     moved = [not torch.equal(b, p) for b, p in zip(before, model.arch_parameters(), strict=True)]
     assert any(moved), "the architecture steps changed no parameter"
     choices = model.relaxation.choices
-    assert set(result.weights) == set(choices)
-    for key, w in result.weights.items():
+    assert set(result.mixing) == set(choices)
+    for key, w in result.mixing.items():
         assert w.shape == (len(choices[key]),) and torch.isfinite(w).all()
     for p in model.arch_parameters():
         assert torch.isfinite(p).all()
     again = model.relaxation.final()
-    assert all(torch.equal(again[k], w) for k, w in result.weights.items())
+    assert all(torch.equal(again[k], w) for k, w in result.mixing.items())
     assert torch.isfinite(model(random_data(shape)[0], again)).all()
 
 

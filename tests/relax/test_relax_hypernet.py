@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.loop import Searcher
 from dagnas.errors import DagnasError
 from dagnas.relax.hypernet import op_costs
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
 

@@ -8,8 +8,8 @@ import torch
 from scipy.special import digamma, gammaln
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.loop import Searcher
 from dagnas.relax import Dirichlet, Gumbel, Sigmoid
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
 OPS = ["none", "skip_connect", "avg_pool_3x3", "max_pool_3x3"]

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.hypergrad import Objective, first_order
+from dagnas.engine.loop import Searcher
 from dagnas.relax.projection import project_capped_simplex, project_simplex
-from dagnas.search.hypergrad import Objective, first_order
-from dagnas.search.loop import Searcher
 from dagnas.spec import SearchConfig
 
 
@@ -87,12 +87,12 @@ def test_parameters_stay_feasible(tiny_cell_graph, simplex):
 
 def test_large_lambda_gives_exact_zeros(tiny_cell_graph):
     _, result = search(tiny_cell_graph, 4, lr=0.5, lam=0.1)
-    zeros = sum(int((w == 0).sum()) for w in result.weights.values())
-    total = sum(w.numel() for w in result.weights.values())
+    zeros = sum(int((w == 0).sum()) for w in result.mixing.values())
+    total = sum(w.numel() for w in result.mixing.values())
     assert zeros / total > 0.5
     assert result.metrics[-1]["zero_fraction"] == zeros / total
     _, none = search(tiny_cell_graph, 4, lr=0.5, lam=0.0)
-    assert sum(int((w == 0).sum()) for w in none.weights.values()) < zeros
+    assert sum(int((w == 0).sum()) for w in none.mixing.values()) < zeros
 
 
 def test_sparsemax_is_the_simplex_projection_of_alpha():

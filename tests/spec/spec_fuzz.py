@@ -20,8 +20,9 @@ import yaml
 from hypothesis import strategies as st
 
 from dagnas.errors import SpecError
+from dagnas.spaces import builtin_spaces
 from dagnas.spec import load_space, parse_spec
-from dagnas.workflows.search import builtin_spaces, dump_spec
+from dagnas.workflows.rundir import dump_spec
 from tests.conftest import TINY_CELL, TINY_DAG
 
 SOURCE = "fuzz.yaml"

@@ -38,7 +38,7 @@ def protocol(**overrides):
 
 def test_the_model_is_kept_and_loads_in_one_call(setup, tmp_path):
     arch, data = setup
-    result = retrain(arch, protocol(layers=4), data, tmp_path / "r", source=SOURCE)
+    result = retrain(arch, data, tmp_path / "r", protocol(layers=4), source=SOURCE)
     sizes = {"train": len(data.train), "val": len(data.val), "test": len(data.test)}
     assert result["splits"] == sizes
     assert result["params"] == result["graph_params"]  # the auxiliary head is not counted
@@ -50,19 +50,19 @@ def test_the_model_is_kept_and_loads_in_one_call(setup, tmp_path):
     lines = (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["drop_path"] for x in lines] == pytest.approx([0, 0.1 / 3, 0.2 / 3])
     with pytest.raises(RunError, match="already holds a retraining; continue it with"):
-        retrain(arch, protocol(), data, tmp_path / "r")
+        retrain(arch, data, tmp_path / "r", protocol())
 
 
 def test_a_resumed_retraining_ends_as_an_uninterrupted_one(setup, tmp_path):
     arch, data = setup
-    whole = retrain(arch, protocol(), data, tmp_path / "whole")
+    whole = retrain(arch, data, tmp_path / "whole", protocol())
 
     def stop_after_two(record):
         if record["epoch"] == 2:
             raise Stop
 
     with pytest.raises(Stop):
-        retrain(arch, protocol(), data, tmp_path / "cut", source=SOURCE, on_epoch=stop_after_two)
+        retrain(arch, data, tmp_path / "cut", protocol(), source=SOURCE, on_epoch=stop_after_two)
     assert (tmp_path / "cut" / CHECKPOINT).exists() and not (tmp_path / "cut" / MODEL).exists()
     again = resume(tmp_path / "cut")
     assert again["test_acc"] == whole["test_acc"] and again["test_loss"] == whole["test_loss"]
@@ -84,5 +84,5 @@ def test_resume_needs_a_retraining_folder(tmp_path):
 def test_bf16_autocast_and_channels_last_retrain_on_a_cpu(setup):
     arch, data = setup
     accel = {"precision": "bf16", "channels_last": True}
-    result = retrain(arch, protocol(epochs=1, accel=accel), data)
+    result = retrain(arch, data, protocol=protocol(epochs=1, accel=accel))
     assert 0 <= result["test_acc"] <= 1 and result["protocol"]["accel"]["precision"] == "bf16"

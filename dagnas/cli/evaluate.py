@@ -1,0 +1,154 @@
+"""Many candidates: evaluate, analyze, predict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dagnas.cli.options import (
+    data_options,
+    out_option,
+    quiet_option,
+    seed_option,
+    store_filters,
+    train_options,
+)
+
+
+@click.command()
+@click.argument("space")
+@click.option("--sample", type=click.IntRange(min=1), required=True, help="Candidates to draw.")
+@data_options()
+@train_options(epochs=1)
+@click.option("--seeds", type=click.IntRange(min=1), default=1, help="Train seeds 0..S-1.")
+@click.option("--sample-seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--address", help="Ray cluster address (default: a local Ray instance).")
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    default="evaluations.sqlite",
+    show_default=True,
+    help="SQLite evaluations store (shared safely by several writers).",
+)
+@click.option(
+    "--rank-with",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A predictor from `dagnas predict fit`: train the N ranked best of POOL×N drawn.",
+)
+@click.option("--pool", type=click.IntRange(min=1), default=4, show_default=True)
+@quiet_option()
+def evaluate(space: str, store: str, quiet: bool, **opts: Any) -> None:
+    """Train SPACE's candidates standalone and record them in the store (resumable)."""
+    from dagnas.cli.progress import console, summary_table, task_bar
+    from dagnas.evaluate.jobs import DataRef, EvalPlan, evaluate_space
+    from dagnas.spaces import load_space
+    from dagnas.training.retrain import TrainConfig
+
+    spec = load_space(space)
+    data = DataRef(opts.pop("data"), opts.pop("data_root"), opts.pop("data_limit"))
+    train = TrainConfig(**{k: opts.pop(k) for k in ("epochs", "batch_size", "lr")})
+    plan = EvalPlan(data=data, train=train, **opts)
+    with task_bar(f"evaluate {spec.name}", enabled=not quiet) as bar:
+        summary = evaluate_space(
+            spec,
+            store,
+            plan,
+            on_result=lambda ev: bar.advance(f"acc {ev.accuracy:.3f}"),
+            on_start=bar.start,
+        )
+    rows = {
+        "candidates": summary.candidates,
+        "already stored": summary.skipped,
+        "trained": summary.trained,
+        "wall time (s)": summary.wall_time,
+        "store": summary.store,
+    }
+    console.print(summary_table(f"dagnas evaluate: {spec.name} on {data.name}", rows))
+
+
+def read_rows(store: str, **where: Any) -> list[dict[str, Any]]:
+    """The store's rows that match the given filters (None: any)."""
+    from dagnas.analysis.store import EvalStore
+
+    with EvalStore(store) as db:
+        return db.rows(**{k: v for k, v in where.items() if v is not None})
+
+
+@click.command()
+@click.argument("store", type=click.Path(exists=True, dir_okay=False))
+@click.option("--by", default="dataset", show_default=True, help="dataset, space, epochs, budget.")
+@store_filters
+@out_option("Folder (default: STORE-report/).")
+@click.option("--boot", type=click.IntRange(min=100), default=1000, show_default=True)
+@seed_option()
+def analyze(store: str, by: str, out: str | None, boot: int, seed: int, **where: Any) -> None:
+    """Relate DAG metrics to accuracy in STORE: report.md, stats.json and PNG plots."""
+    from dagnas.analysis.report import REPORT, analyze
+
+    folder = Path(out) if out else Path(store).with_name(Path(store).stem + "-report")
+    columns = [c.strip() for c in by.split(",") if c.strip()]
+    result = analyze(read_rows(store, **where), folder, columns, boot, seed, source=store)
+    for group in sorted(result.groups):
+        top = ", ".join(
+            f"{result.label(group, c.metric)} ρ={c.spearman:+.2f}" for c in result.strongest(group)
+        )
+        click.echo(f"{group} ({result.groups[group]} architectures): {top or 'no variation'}")
+    click.echo(f"report: {folder / REPORT}")
+
+
+@click.group()
+def predict() -> None:
+    """A graph neural network that predicts accuracy from an Architecture."""
+
+
+@predict.command("fit")
+@click.argument("store", type=click.Path(exists=True, dir_okay=False))
+@store_filters
+@out_option("Model file (default: STORE-DATASET.pt).", file=True)
+@click.option("--splits", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--fit-epochs", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--hidden", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--layers", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option(
+    "--test-fraction",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.25,
+    show_default=True,
+)
+@seed_option()
+def predict_fit(store: str, out: str | None, splits: int, fit_epochs: int, **opts: Any) -> None:
+    """Fit the GNN predictor on STORE: Kendall τ on held-out splits (mean ± sd) next to
+    the best single metric's; the saved model is fitted on every architecture."""
+    from dagnas.analysis.predict import PredictorConfig, fit_predictor
+    from dagnas.cli.progress import console, summary_table
+
+    where = {k: opts.pop(k) for k in ("space", "dataset", "epochs")}
+    predictor, fit = fit_predictor(
+        read_rows(store, **where), PredictorConfig(epochs=fit_epochs, **opts), splits
+    )
+    path = Path(out) if out else Path(store).with_name(f"{Path(store).stem}-{fit.dataset}.pt")
+    predictor.save(path)
+    console.print(summary_table(f"dagnas predict fit: {fit.dataset}", _fit_rows(fit, splits, path)))
+
+
+def _fit_rows(fit: Any, splits: int, path: Path) -> dict[str, Any]:
+    """The summary rows of a predictor fit."""
+    first = fit.splits[0]
+
+    def pm(name: str) -> str:
+        mean, sd = fit.mean_sd(name)
+        return f"{mean:+.3f} ± {sd:.3f}"
+
+    best = sorted({s.best_metric for s in fit.splits})
+    return {
+        "architectures (train / held out)": f"{first.n_train} / {first.n_test}, {splits} splits",
+        "predictor τ, held out": pm("tau_test"),
+        f"best metric on train ({', '.join(best)}) τ, held out": pm("best_metric_tau_test"),
+        "best metric on held out |τ| (optimistic)": pm("oracle_metric_tau_test"),
+        "predictor τ, train": pm("tau_train"),
+        "model (fitted on all)": path,
+    }

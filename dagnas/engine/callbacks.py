@@ -1,0 +1,80 @@
+"""What a search reports to: callbacks, as minGPT's ``Trainer`` has them.
+
+The search loop (:class:`dagnas.engine.loop.Searcher`) writes no file but its
+checkpoint; whatever watches a search (the run folder's histories, a progress
+display, an experiment tracker) is a :class:`Callback` passed to it. Every
+rank calls its callbacks; a callback that writes checks ``searcher.dist.is_main``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dagnas.compile import Supernet
+from dagnas.compile.body import History
+from dagnas.io import append_jsonl
+from dagnas.relax import Mixing
+
+if TYPE_CHECKING:
+    from dagnas.engine.loop import Searcher, SearchResult
+
+#: A function of one step's ``{"step", "total", "epoch", "loss"}``.
+StepHook = Callable[[dict[str, Any]], None]
+
+
+class Callback:
+    """Hooks of a search, each a no-op here; override the ones you need."""
+
+    def on_search_start(self, searcher: Searcher) -> None:
+        """Before the first step (of this process: a resumed run starts mid-way)."""
+
+    def on_step_end(self, searcher: Searcher, info: dict[str, Any]) -> None:
+        """After each step that did not roll back, before its checkpoint.
+        ``info``: ``step`` (done so far), ``total``, ``epoch`` (0-based), ``loss``."""
+
+    def on_epoch_end(
+        self, searcher: Searcher, record: dict[str, Any], mixing: Mixing, history: History
+    ) -> None:
+        """After each epoch, before its checkpoint: the epoch's metrics ``record``,
+        the final mixing weights, and the body's ``{history name: record}``."""
+
+    def on_search_end(self, searcher: Searcher, result: SearchResult) -> None:
+        """After the last step, or the one a stop request ended the search at."""
+
+
+class OnStep(Callback):
+    """Calls ``hook(info)`` after each step (a progress bar, a test's probe)."""
+
+    def __init__(self, hook: StepHook):
+        self.hook = hook
+
+    def on_step_end(self, searcher: Searcher, info: dict[str, Any]) -> None:
+        self.hook(info)
+
+
+def mixing_table(model: Supernet, mixing: Mixing) -> dict[str, dict[str, float]]:
+    """``{choice key: {op: weight}}`` as plain floats."""
+    choices = model.relaxation.choices
+    return {k: dict(zip(choices[k], w.tolist(), strict=True)) for k, w in mixing.items()}
+
+
+class RunRecorder(Callback):
+    """The run folder's per-epoch histories, appended on rank 0: ``metrics.jsonl``
+    (the epoch's record), ``alpha.jsonl`` (``{"epoch", "weights": {key: {op: w}}}``)
+    and one ``<name>.jsonl`` per body history (dense blocks: ``blocks.jsonl``)."""
+
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+
+    def on_epoch_end(
+        self, searcher: Searcher, record: dict[str, Any], mixing: Mixing, history: History
+    ) -> None:
+        if not searcher.dist.is_main:
+            return
+        append_jsonl(self.run_dir / "metrics.jsonl", record)
+        alpha = {"epoch": record["epoch"], "weights": mixing_table(searcher.model, mixing)}
+        append_jsonl(self.run_dir / "alpha.jsonl", alpha)
+        for name, line in history.items():
+            append_jsonl(self.run_dir / f"{name}.jsonl", line)

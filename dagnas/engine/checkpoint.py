@@ -1,0 +1,99 @@
+"""Atomic checkpoints of a search, loadable with ``torch.load(weights_only=True)``.
+
+A checkpoint is a state dict as :meth:`dagnas.engine.loop.Searcher.state_dict`
+gives it (tensors, plain containers and JSON strings); this module only
+writes it atomically, reads it back with one clear error, keeps it in memory
+for a run without a folder, and makes a run folder's per-epoch histories
+agree with it after a kill.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import torch
+
+from dagnas.errors import RunError
+from dagnas.io import atomic_write, atomic_write_text, read_jsonl, strict_json
+
+CHECKPOINT = "checkpoint.pt"
+#: The per-epoch histories a resumed run cuts back to its checkpoint's epoch.
+HISTORIES = ("metrics.jsonl", "alpha.jsonl", "blocks.jsonl")
+#: Test hook: with this set to N, the N-th checkpoint write of the process kills
+#: it (SIGKILL) after the temp file is written and synced, before the rename.
+KILL_ENV = "DAGNAS_TEST_KILL_IN_CHECKPOINT"
+_WRITES: Counter[int] = Counter()  # per process id: a forked child counts from 0
+State = dict[str, Any]
+
+
+class Stateful(Protocol):
+    """A search component with state to checkpoint: tensors and plain containers."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+def save_checkpoint(state: State, run_dir: Path) -> Path:
+    """Write ``state`` to ``run_dir/checkpoint.pt`` atomically (temp file, fsync, rename)."""
+
+    def write(f: IO[bytes]) -> None:
+        torch.save(state, f)
+        _test_kill_hook(f)
+
+    return atomic_write(run_dir / CHECKPOINT, write)
+
+
+def _test_kill_hook(f: IO[bytes]) -> None:
+    """SIGKILL this process in its N-th checkpoint write when ``KILL_ENV`` is N."""
+    _WRITES[os.getpid()] += 1
+    if os.environ.get(KILL_ENV) == str(_WRITES[os.getpid()]):
+        f.flush()
+        os.fsync(f.fileno())
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def load_checkpoint(run_dir: Path, restore: Callable[[State], None]) -> bool:
+    """Read ``run_dir/checkpoint.pt`` and hand it to ``restore``; False if there is
+    none yet. A corrupt file, or one ``restore`` refuses, is a RunError naming it."""
+    path = run_dir / CHECKPOINT
+    if not path.exists():
+        return False
+    try:
+        restore(torch.load(path, map_location="cpu", weights_only=True))
+    except Exception as e:  # a corrupt or foreign file: say which and why
+        raise RunError(f"{path}: cannot load the checkpoint ({e}); start a new run") from None
+    return True
+
+
+def to_bytes(state: State) -> bytes:
+    """``state`` serialised in memory (the rollback point of a run without a folder)."""
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+def from_bytes(data: bytes) -> State:
+    return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+
+
+def tidy_run_dir(run_dir: Path, epochs_done: int) -> None:
+    """Make a run folder agree with its checkpoint after a kill.
+
+    Removes temp files of an interrupted checkpoint write, and cuts each
+    per-epoch history back to the epochs the checkpoint has finished (lines
+    appended after it, and a torn last line, are dropped).
+    """
+    for tmp in run_dir.glob(f".{CHECKPOINT}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    for name in HISTORIES:
+        path = run_dir / name
+        if path.exists():
+            kept = [r for r in read_jsonl(path) if r.get("epoch", 0) <= epochs_done]
+            atomic_write_text(path, "".join(strict_json(r) + "\n" for r in kept))

@@ -1,0 +1,255 @@
+"""Derivation rules: final mixing weights → a discrete Architecture.
+
+The Architecture is a networkx DiGraph with one op per kept edge (``op``,
+its mixing weight ``alpha``, all candidates' ``weights``), the SearchGraph's
+nodes and fixed edges, and its graph attributes plus ``run``. Which rules
+apply to a space kind is the kind's ``derive_rules`` (:mod:`dagnas.kinds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+import torch
+from pydantic import PositiveInt
+from torch import nn
+
+from dagnas.engine.components import DERIVE_RULES
+from dagnas.errors import RunError
+from dagnas.export.nb201 import nb201_string
+from dagnas.ops import OPS
+from dagnas.registry import Strict
+from dagnas.samplers import Block, block_from_json, block_to_json
+
+Weights = dict[str, torch.Tensor]
+
+
+def _skeleton(g: nx.DiGraph, run: str | None) -> nx.DiGraph:
+    arch = nx.DiGraph(**{k: v for k, v in g.graph.items()}, run=run)
+    arch.add_nodes_from(g.nodes(data=True))
+    arch.add_edges_from((u, v, d) for u, v, d in g.edges(data=True) if "ops" not in d)
+    return arch
+
+
+def _keep(arch: nx.DiGraph, u: str, v: str, d: dict[str, Any], w: torch.Tensor, op: int) -> None:
+    vals = w.tolist()
+    arch.add_edge(
+        u,
+        v,
+        op=d["ops"][op],
+        alpha=vals[op],
+        searched=True,
+        key=d["key"],
+        weights=dict(zip(d["ops"], vals, strict=True)),
+    )
+
+
+def _best_nonzero(ops: list[str], w: torch.Tensor) -> int:
+    """Index of the strongest op that is not `none`/`zero` (ties: first)."""
+    live = [i for i, op in enumerate(ops) if not OPS.get(op).zero] or list(range(len(ops)))
+    return max(live, key=lambda i: w[i].item())
+
+
+@DERIVE_RULES.register("topk")
+class TopK:
+    """DARTS: per node keep the k incoming edges whose best non-`none` op is
+    strongest; each keeps that op (Liu et al. 2019)."""
+
+    class Options(Strict):
+        k: PositiveInt = 2
+
+    def __init__(self, k: int = 2):
+        self.k = k
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for v in g.nodes:
+            edges = [(u, d) for u, _, d in g.in_edges(v, data=True) if "ops" in d]
+            ranked = sorted(
+                edges,
+                key=lambda e: (
+                    -weights[e[1]["key"]][_best_nonzero(e[1]["ops"], weights[e[1]["key"]])]
+                ),
+            )
+            for u, d in ranked[: self.k]:
+                w = weights[d["key"]]
+                _keep(arch, u, v, d, w, _best_nonzero(d["ops"], w))
+        return _finish(arch)
+
+
+@DERIVE_RULES.register("argmax")
+class Argmax:
+    """Every edge keeps its argmax op, `none` included (NAS-Bench-201)."""
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for u, v, d in g.edges(data=True):
+            if "ops" in d:
+                w = weights[d["key"]]
+                _keep(arch, u, v, d, w, int(torch.argmax(w)))
+        return _finish(arch)
+
+
+class _PerOp:
+    """Every edge keeps each of its non-`none` ops that :meth:`keeps` accepts.
+
+    An Architecture edge holds one ``op``: the strongest kept one. When
+    several are kept, ``ops_kept`` lists them all, strongest first, and the
+    child network sums them; an edge with none kept is dropped.
+    """
+
+    def keeps(self, w: float) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for u, v, d in g.edges(data=True):
+            if "ops" not in d:
+                continue
+            w = weights[d["key"]]
+            kept = [
+                i
+                for i, op in enumerate(d["ops"])
+                if not OPS.get(op).zero and self.keeps(w[i].item())
+            ]
+            kept.sort(key=lambda i: -w[i].item())
+            if kept:
+                _keep(arch, u, v, d, w, kept[0])
+            if len(kept) > 1:
+                arch.edges[u, v]["ops_kept"] = [d["ops"][i] for i in kept]
+        return _finish(arch)
+
+
+@DERIVE_RULES.register("threshold")
+class Threshold(_PerOp):
+    """FairDARTS (Chu et al. 2020): keep every op whose weight exceeds ``threshold``."""
+
+    class Options(Strict):
+        threshold: float = 0.85
+
+    def __init__(self, threshold: float = 0.85):
+        self.threshold = threshold
+
+    def keeps(self, w: float) -> bool:
+        return w > self.threshold
+
+
+@DERIVE_RULES.register("support")
+class Support(_PerOp):
+    """Sparse α (Ito 2022): keep every op whose weight is not exactly zero."""
+
+    def keeps(self, w: float) -> bool:
+        return w != 0
+
+
+@DERIVE_RULES.register("best_block")
+class BestBlock:
+    """Dense blocks (Neumeyer 2021): per stage, the block with the largest final
+    mixing weight (ties: the first slot). Reads the current blocks from
+    ``g.graph["blocks"]`` (see :meth:`dagnas.compile.Supernet.current_graph`)."""
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        chosen, info = {}, {}
+        for st in g.graph["macro"]["stages"]:
+            name = st["name"]
+            w = weights[f"{name}:blocks"]
+            slot = int(torch.argmax(w))
+            chosen[name] = block_from_json(g.graph["blocks"][name][slot])
+            info[name] = {"slot": slot, "alpha": w[slot].item(), "weights": w.tolist()}
+        arch = block_architecture(g, chosen, run, {n: i["alpha"] for n, i in info.items()})
+        for name, i in info.items():
+            arch.graph["chosen"][name].update(i)
+        return arch
+
+
+def block_architecture(
+    g: nx.DiGraph,
+    blocks: Mapping[str, Block],
+    run: str | None = None,
+    alpha: Mapping[str, float] | None = None,
+) -> nx.DiGraph:
+    """The Architecture of a `dense_blocks` space (a SearchGraph or Architecture
+    ``g``) with block ``blocks[stage]`` in each stage. Edges carry the stage's
+    dense op and, for searched blocks (``alpha`` given), ``alpha`` and ``key``.
+    ``graph["chosen"][stage]["edges"]`` lists each stage's block."""
+    attrs = {k: v for k, v in g.graph.items() if k not in ("blocks", "chosen", "run")}
+    arch = nx.DiGraph(**attrs, run=run, chosen={})
+    arch.add_nodes_from(g.nodes(data=True))
+    for st in g.graph["macro"]["stages"]:
+        name = st["name"]
+        arch.graph["chosen"][name] = {"edges": block_to_json(blocks[name])}
+        for i, j in blocks[name]:
+            searched = {} if alpha is None else {"alpha": alpha[name], "key": f"{name}:blocks"}
+            arch.add_edge(
+                f"{name}:v{i}", f"{name}:v{j}", op=st["op"], searched=alpha is not None, **searched
+            )
+    return arch
+
+
+def _finish(arch: nx.DiGraph) -> nx.DiGraph:
+    s = nb201_string(arch)
+    if s is not None:
+        arch.graph["nb201"] = s
+    return arch
+
+
+def derive(
+    g: nx.DiGraph,
+    weights: Weights,
+    run: str | None = None,
+    *,
+    model: Any = None,
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> nx.DiGraph:
+    """Apply the SearchGraph's derivation rule (``g.graph["derive"]``).
+
+    A rule whose class sets ``needs_model = True`` (e.g. ``perturbation``)
+    also receives the trained supernet and the validation split ``(x, y)``
+    as keyword arguments ``model`` and ``val``. Non-finite weights are refused
+    (RunError): no architecture comes from a diverged search.
+    """
+    bad = sorted(k for k, w in weights.items() if not torch.isfinite(w).all())
+    if bad:
+        raise RunError(
+            f"the mixing weights of {', '.join(bad[:3])}{' ...' * (len(bad) > 3)} are not finite;"
+            " no architecture is derived from them (the search diverged)"
+        )
+    spec = dict(g.graph["derive"])
+    name = spec.pop("name")
+    rule = DERIVE_RULES.get(name)
+    if not getattr(rule, "needs_model", False):
+        return rule(**spec)(g, weights, run)
+    if model is None or val is None:
+        raise RunError(
+            f"derivation rule '{name}' needs the trained supernet and validation data;"
+            " call derive(..., model=supernet, val=(x, y))"
+        )
+    return rule(**spec)(g, weights, run, model=model, val=val)
+
+
+def discretize(g: nx.DiGraph, weights: Weights) -> Weights:
+    """D(w): the derived architecture as one-hot mixing weights, detached.
+
+    Each kept edge gets 1 on its op; edges the rule drops (e.g. outside
+    DARTS's top-k) are all zero. Rules that need the supernet (``needs_model``)
+    are replaced by the per-edge ``argmax``, which needs only ``weights``. In
+    spaces whose choices are graph attributes (dense blocks, whose rule
+    ``best_block`` keeps the largest weight) it is the argmax of each choice.
+    """
+    detached = {k: w.detach() for k, w in weights.items()}
+    if "choices" in g.graph:  # choices not on edges (dense blocks): argmax per choice
+        return {k: nn.functional.one_hot(w.argmax(), len(w)).to(w) for k, w in detached.items()}
+    spec = dict(g.graph["derive"])
+    rule = DERIVE_RULES.get(spec.pop("name"))
+    if getattr(rule, "needs_model", False):
+        arch = Argmax()(g, detached)
+    else:
+        arch = rule(**spec)(g, detached)
+    ops = {d["key"]: d["ops"] for _, _, d in g.edges(data=True) if "ops" in d}
+    out = {k: torch.zeros_like(w) for k, w in detached.items()}
+    for _, _, d in arch.edges(data=True):
+        if d.get("searched"):
+            out[d["key"]][ops[d["key"]].index(d["op"])] = 1.0
+    return out

@@ -1,0 +1,92 @@
+"""Regularizers of the architecture loss: DARTS-PRIME's proximity and ADMM terms.
+
+Both read mixing weights A(α), so they work with any relaxation. D is the
+discretisation :func:`dagnas.engine.derive.discretize`: the space's own
+derivation rule as one-hot weights (Maile, Lecarpentier, Luga, Wilson 2021).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from pydantic import Field, PositiveFloat, PositiveInt
+
+from dagnas.engine.components import REGULARIZERS, Regularizer
+from dagnas.engine.derive import discretize
+from dagnas.registry import Strict
+from dagnas.relax import Mixing
+
+
+def frobenius(terms: list[torch.Tensor]) -> torch.Tensor:
+    """‖·‖_F of all tensors together: sqrt(Σ t²), with gradient 0 at 0."""
+    return torch.linalg.vector_norm(torch.cat([t.flatten() for t in terms]))
+
+
+@REGULARIZERS.register("proximity")
+class Proximity(Regularizer):
+    """(t/T)·(ρ/2)·‖A(α) − D(A(α))‖_F: pulls α toward its own discretisation,
+    more strongly as the search goes on (t/T = the search's progress)."""
+
+    class Options(Strict):
+        rho: PositiveFloat = 0.1
+
+    def __call__(self, model: Any, mixing: Mixing, progress: float) -> torch.Tensor:
+        target = discretize(model.graph, mixing)
+        diff = frobenius([mixing[k] - target[k] for k in sorted(mixing)])
+        return progress * self.options.rho / 2 * diff
+
+
+@REGULARIZERS.register("admm")
+class ADMM(Regularizer):
+    """(ρ/2)·‖(A(α) − Z + U)⊙M‖_F with Z, U per choice (ADMM, DARTS-PRIME).
+
+    Z = A(α), U = 0 at the start; M = 1 where an op is not pruned
+    (:meth:`Relaxation.live`). Every ``every`` α steps:
+    Z ← D(A(α) + U); U ← z·U + (A(α) − Z)⊙M (z = 1: the standard scaled
+    dual). A(α) here is the relaxation's deterministic ``final()``.
+    """
+
+    class Options(Strict):
+        rho: PositiveFloat = 0.1
+        every: PositiveInt = 10
+        z: float = Field(0.2, ge=0, le=1)
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.Z: Mixing = {}
+        self.U: Mixing = {}
+        self.count = 0
+
+    def _start(self, model: Any) -> None:
+        if not self.Z:
+            self.Z = {k: a.clone() for k, a in model.relaxation.final().items()}
+            self.U = {k: torch.zeros_like(a) for k, a in self.Z.items()}
+
+    def __call__(self, model: Any, mixing: Mixing, progress: float) -> torch.Tensor:
+        self._start(model)
+        live = model.relaxation.live() or {}
+        terms = [
+            (a - self.Z[k].to(a.device) + self.U[k].to(a.device)) * live.get(k, 1.0)
+            for k, a in sorted(mixing.items())
+        ]
+        return self.options.rho / 2 * frobenius(terms)
+
+    @torch.no_grad()
+    def after_arch_step(self, model: Any) -> None:
+        self._start(model)
+        self.count += 1
+        if self.count % self.options.every:
+            return
+        a = model.relaxation.final()
+        live = model.relaxation.live() or {}
+        self.U = {k: u.to(a[k].device) for k, u in self.U.items()}
+        self.Z = discretize(model.graph, {k: a[k] + self.U[k] for k in a})
+        z = self.options.z
+        self.U = {k: z * self.U[k] + (a[k] - self.Z[k]) * live.get(k, 1.0) for k in a}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"Z": dict(self.Z), "U": dict(self.U), "count": self.count}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.Z, self.U, self.count = dict(state["Z"]), dict(state["U"]), int(state["count"])

@@ -1,0 +1,214 @@
+"""The `dense_blocks` kind: stages of masked dense building blocks with shared
+weights (Neumeyer 2021).
+
+A `dense_blocks` space searches blocks, not edge ops. Each stage ``s<n>`` is
+a cell with vertices ``"s<n>:v<i>"`` (v0 the input, the last the output) and
+one edge per vertex pair that has a shared weight (``op`` the dense op, e.g.
+"linear_relu", and ``shared=True``). Its choices are given by the graph
+attributes ``choices`` (``{"s0:blocks": ["b0", ..., "b<k-1>"]}``) and
+``groups`` (``{"s0": ["s0:blocks"]}``), which take precedence over edge ops
+wherever choices are read (:func:`dagnas.compile.choices_of`). ``macro``
+holds the stages (sizes, aggregate, activation, constraints), the sampler,
+the resample schedule and the seed the initial blocks are drawn with.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import networkx as nx
+import numpy as np
+from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+
+from dagnas.compile.blocks import DenseBlocksNetwork
+from dagnas.engine.derive import block_architecture
+from dagnas.errors import DagnasError, SpecError, SpecIssue
+from dagnas.kinds.base import DeriveRule, SpaceKind, register_kind
+from dagnas.measure.formulas import edge_params, linear_params
+from dagnas.ops.vector import dense_op
+from dagnas.registry import Component, Strict
+from dagnas.samplers import (
+    MAX_ENUMERATE_VERTICES,
+    SAMPLERS,
+    DagConstraints,
+    UniformSampler,
+    make_sampler,
+    space_size,
+    stage_constraints,
+    stage_seed,
+)
+from dagnas.spec.models import ActivationName, SpaceBase, component_of
+
+
+class BlockConstraints(Strict):
+    """Which DAGs a stage's blocks may be (see :class:`dagnas.samplers.DagConstraints`)."""
+
+    max_skip: PositiveInt | None = None
+    min_edges: NonNegativeInt = 0
+    max_edges: NonNegativeInt | None = None
+    connected: bool = True
+
+
+class StageSpec(Strict):
+    """One stage: ``blocks`` DAGs over ``vertices`` layer vertices of ``width``.
+
+    Vertex 0 is the stage input and vertex ``vertices - 1`` its output.
+    """
+
+    # upper bounds stop a typo before it exhausts memory or time (sampling, masks)
+    blocks: PositiveInt = Field(le=1024)
+    vertices: int = Field(ge=2, le=64)
+    width: PositiveInt = Field(le=65536)
+    aggregate: Literal["sum", "mean"] = "sum"
+    activation: ActivationName = "relu"
+    constraints: BlockConstraints = BlockConstraints()
+
+
+class ResampleSpec(Strict):
+    """When to draw new blocks: after every ``every`` epochs (0: never), keeping
+    the ``keep`` blocks with the largest mixing weight (None: the sampler's default)."""
+
+    every: NonNegativeInt = 1
+    keep: NonNegativeInt | None = None
+
+
+class DenseBlocksSpec(SpaceBase):
+    """Stages of masked dense building blocks with shared weights (Neumeyer 2021)."""
+
+    kind: Literal["dense_blocks"]
+    stages: list[StageSpec] = Field(min_length=1)
+    sampler: Annotated[Component, component_of(SAMPLERS)] = Component(name="uniform", method="auto")
+    resample: ResampleSpec = ResampleSpec()
+    derive: DeriveRule = Component(name="best_block")
+
+    @model_validator(mode="after")
+    def _spaces_ok(self) -> DenseBlocksSpec:
+        check_dense(self)
+        return self
+
+
+def _loc(s: int, field: str) -> tuple[str | int, ...]:
+    return ("stages", s, field) if field == "vertices" else ("stages", s, "constraints", field)
+
+
+def check_dense(spec: DenseBlocksSpec) -> None:
+    """Raise :class:`SpecIssue` where a stage's space is empty, too small for its
+    blocks, or not drawable by the sampler, or where ``resample.keep`` does not fit.
+
+    The space is counted exactly up to 7 vertices (a few seconds at 7, cached);
+    beyond, the sampler reports a space that is too small when it draws.
+    """
+    for s, stage in enumerate(spec.stages):
+        try:
+            c = stage_constraints(stage)
+        except SpecError as e:
+            field, msg = e.issues[0]
+            raise SpecIssue(_loc(s, field), msg) from None
+        try:
+            make_sampler(spec.sampler.name, c, 0, **spec.sampler.options)
+        except DagnasError as e:
+            raise SpecIssue(("sampler",), f"cannot sample stage {s}: {e}") from None
+        if c.vertices <= MAX_ENUMERATE_VERTICES and stage.blocks > (n := space_size(c)):
+            raise SpecIssue(
+                ("stages", s, "blocks"),
+                f"blocks={stage.blocks} but the constrained space of stage {s} holds only {n} "
+                f"distinct DAG{'s' if n != 1 else ''} on {stage.vertices} vertices; lower "
+                "blocks or relax the constraints",
+            )
+    keep = spec.resample.keep
+    if keep is None:
+        return
+    smallest = min(stage.blocks for stage in spec.stages)
+    if keep > smallest:
+        raise SpecIssue(
+            ("resample", "keep"),
+            f"keep={keep} but a stage has only {smallest} blocks; keep at most {smallest}",
+        )
+    if spec.sampler.options.get("keep") is not None:
+        raise SpecIssue(
+            ("resample", "keep"),
+            "keep is given twice (here and as the sampler's option); give it once",
+        )
+
+
+def draw_blocks(graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
+    """``n`` candidates whose stage blocks are distinct uniform draws per stage."""
+    seed = int(rng.integers(2**31))
+    per_stage = {}
+    for s, st in enumerate(graph.graph["macro"]["stages"]):
+        constraints = DagConstraints.from_dict(st["constraints"])
+        size = space_size(constraints) if constraints.vertices <= MAX_ENUMERATE_VERTICES else None
+        if size is not None and n > size:
+            raise DagnasError(
+                f"stage {st['name']} of space '{graph.graph.get('space')}' holds only {size} "
+                f"distinct DAGs ({constraints}); ask for at most {size} candidates"
+            )
+        per_stage[st["name"]] = UniformSampler(constraints, stage_seed(seed, s)).sample(n)
+    return [
+        block_architecture(graph, {name: blocks[i] for name, blocks in per_stage.items()})
+        for i in range(n)
+    ]
+
+
+@register_kind
+class DenseBlocks(SpaceKind):
+    """Dense blocks: its spec, lowering, network, parameter formula and drawer."""
+
+    name = "dense_blocks"
+    spec = DenseBlocksSpec
+    body = DenseBlocksNetwork
+    derive_rules = frozenset({"best_block"})
+
+    def lower(self, spec: DenseBlocksSpec, g: nx.DiGraph) -> None:
+        """Each stage ``s<n>`` as a cell of vertices with one shared edge per allowed
+        pair; the blocks are the choices (graph attributes ``choices``, ``groups``)."""
+        stages: list[dict[str, Any]] = []
+        in_width = math.prod(g.graph["input_shape"])  # images are flattened
+        for n, stage in enumerate(spec.stages):
+            name, nv, op = f"s{n}", stage.vertices, dense_op(stage.activation)
+            constraints = stage_constraints(stage)
+            for v in range(nv):
+                g.add_node(
+                    f"{name}:v{v}",
+                    role="input" if v == 0 else ("output" if v == nv - 1 else "hidden"),
+                    cell=name,
+                    index=v,
+                    width=in_width if v == 0 else stage.width,
+                    aggregate=stage.aggregate,
+                )
+            for i, j in constraints.allowed_edges():
+                g.add_edge(f"{name}:v{i}", f"{name}:v{j}", op=op, shared=True)
+            stages.append(
+                {
+                    "name": name,
+                    "blocks": stage.blocks,
+                    "vertices": nv,
+                    "in_width": in_width,
+                    "width": stage.width,
+                    "aggregate": stage.aggregate,
+                    "activation": stage.activation,
+                    "op": op,
+                    "constraints": constraints.to_dict(),
+                }
+            )
+            in_width = stage.width
+        g.graph["macro"] = {
+            "stages": stages,
+            "sampler": {"name": spec.sampler.name, **spec.sampler.options},
+            "resample": spec.resample.model_dump(),
+            "seed": spec.search.seed,
+        }
+        g.graph["cells"] = [st["name"] for st in stages]
+        g.graph["choices"] = {
+            f"{st['name']}:blocks": [f"b{b}" for b in range(st["blocks"])] for st in stages
+        }
+        g.graph["groups"] = {st["name"]: [f"{st['name']}:blocks"] for st in stages}
+
+    def params(self, arch: nx.DiGraph) -> int:
+        """One linear per block edge (in the stage's vertex widths) and the linear head."""
+        width = arch.graph["macro"]["stages"][-1]["width"]
+        return edge_params(arch) + linear_params(width, arch.graph["num_classes"], 1)
+
+    def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
+        return draw_blocks(graph, n, rng)

@@ -1,0 +1,73 @@
+"""How many intra-op threads torch uses: a policy chosen per run, not torch's default.
+
+Torch starts one intra-op thread per core it sees. On small supernets the
+kernels are so short that the threads spend their time meeting each other,
+and when another process holds one of the cores a thread that must wait for
+a descheduled partner waits a whole scheduler slice; a run then slows down
+many times over. So the default here is one thread unless the work per step
+is large enough to pay for more, and never more threads than the cores this
+process may run on (``os.sched_getaffinity``: a cgroup or ``taskset`` limit).
+``--threads N`` or the ``DAGNAS_THREADS`` environment variable overrides it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import torch
+
+from dagnas.errors import DagnasError
+
+log = logging.getLogger(__name__)
+
+ENV = "DAGNAS_THREADS"
+#: Multiply-accumulates of one training step (forward, one batch) from which a
+#: second thread pays for itself on an idle machine (benchmarks/load.py).
+MACS_PER_THREAD = 2e8
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # no sched_getaffinity (macOS, Windows)
+        return max(os.cpu_count() or 1, 1)
+
+
+def requested_threads(given: int | None = None) -> int | None:
+    """``given`` (a --threads option) or ``$DAGNAS_THREADS``; None when neither says."""
+    if given is not None:
+        if given < 1:
+            raise DagnasError(f"--threads {given}: give a whole number of threads, 1 or more")
+        return given
+    text = os.environ.get(ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise DagnasError(f"{ENV}={text!r}: give a whole number of threads, 1 or more")
+    return value
+
+
+def choose_threads(given: int | None = None, step_macs: float | None = None) -> int:
+    """Threads for work of ``step_macs`` multiply-accumulates per step: the request
+    if any, else one per :data:`MACS_PER_THREAD`, at most the available cores."""
+    asked = requested_threads(given)
+    if asked is not None:
+        return asked
+    if step_macs is None:
+        return 1
+    return int(min(max(step_macs // MACS_PER_THREAD, 1), available_cores()))
+
+
+def use_threads(given: int | None = None, step_macs: float | None = None) -> int:
+    """Set torch's intra-op threads by :func:`choose_threads`; returns the number."""
+    n = choose_threads(given, step_macs)
+    if n != torch.get_num_threads():
+        torch.set_num_threads(n)
+    log.info("using %d intra-op thread(s) (step ≈ %.3g MACs)", n, step_macs or 0)
+    return n

@@ -1,0 +1,65 @@
+"""The thread policy: a request wins; else one thread per share of work, at most the cores."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from dagnas.errors import DagnasError
+from dagnas.workflows.threads import (
+    ENV,
+    MACS_PER_THREAD,
+    available_cores,
+    choose_threads,
+    use_threads,
+)
+
+
+def test_small_work_gets_one_thread_and_large_work_the_cores(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    assert choose_threads() == 1
+    assert choose_threads(step_macs=MACS_PER_THREAD / 10) == 1
+    assert choose_threads(step_macs=MACS_PER_THREAD * 1e6) == available_cores()
+
+
+def test_a_request_wins_and_the_option_beats_the_environment(monkeypatch):
+    monkeypatch.setenv(ENV, "3")
+    assert choose_threads(step_macs=1.0) == 3
+    assert choose_threads(2, step_macs=MACS_PER_THREAD * 1e6) == 2
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5"])
+def test_a_bad_environment_value_is_named(monkeypatch, text):
+    monkeypatch.setenv(ENV, text)
+    with pytest.raises(DagnasError, match=f"{ENV}='{text}'"):
+        choose_threads()
+
+
+def test_a_bad_option_is_named():
+    with pytest.raises(DagnasError, match="--threads 0"):
+        choose_threads(0)
+
+
+def test_use_threads_sets_torch(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        assert use_threads(2) == 2 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_the_cores_are_the_affinity_not_the_machine():
+    code = (
+        "import os; os.sched_setaffinity(0, {next(iter(os.sched_getaffinity(0)))});"
+        "from dagnas.workflows.threads import choose_threads, MACS_PER_THREAD;"
+        "print(choose_threads(step_macs=MACS_PER_THREAD * 1e6))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
