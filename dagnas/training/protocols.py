@@ -3,7 +3,8 @@
 A :class:`Protocol` holds every setting of a retraining: the network's size
 (``channels``, ``layers``: the scale-up of the searched cell), the optimiser
 and its cosine schedule, the augmentation, DARTS's drop-path and auxiliary
-head, and the accelerator settings (:class:`~dagnas.training.precision.Accel`).
+head, and the accelerator settings (:class:`~dagnas.training.precision.Accel`);
+the augmentation is the data pipeline's :class:`~dagnas.data.Augment`.
 The presets (:data:`PROTOCOLS`) are the published protocols plus ``quick``
 for a CPU; :func:`get_protocol` takes a preset and overrides any field.
 
@@ -50,26 +51,10 @@ from pydantic import (
     model_validator,
 )
 
+from dagnas.data import Augment
 from dagnas.errors import DagnasError
 from dagnas.registry import did_you_mean
 from dagnas.training.precision import Accel
-
-
-class Augment(BaseModel):
-    """Training-image augmentation, in DARTS's order: random crop after padding
-    every side by ``crop`` pixels (0: off), a horizontal flip with probability
-    1/2, then cutout of a ``cutout``-pixel square (0: off). The same fields as
-    the data pipeline's augmentation config."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    crop: NonNegativeInt = 0
-    flip: bool = False
-    cutout: NonNegativeInt = 0
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.crop or self.flip or self.cutout)
 
 
 class Protocol(BaseModel):

@@ -25,7 +25,7 @@ from torch import nn
 
 from dagnas.compile import ChildNet
 from dagnas.compile.darts import DartsNetwork
-from dagnas.data import DataSplits, load_dataset
+from dagnas.data import DataSplits, augment_batch, load_dataset
 from dagnas.engine.batches import Batches
 from dagnas.errors import DagnasError, RunError
 from dagnas.export import read_json, write_json
@@ -34,7 +34,6 @@ from dagnas.io import append_jsonl, atomic_write_json, atomic_write_text, strict
 from dagnas.measure.flops import count_macs
 from dagnas.measure.params import graph_params
 from dagnas.training import files
-from dagnas.training.augment import augment_batch
 from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
 from dagnas.training.files import new_train_dir, read_checkpoint, save_model, write_checkpoint
 from dagnas.training.precision import Accelerated
@@ -103,6 +102,7 @@ class Retraining:
             weight_decay=cfg.weight_decay,
             nesterov=cfg.nesterov,
         )
+        self.fill = augment_fill(data, cfg)
         self.draws = torch.Generator(device=device).manual_seed(cfg.seed)
         self.epoch, self.elapsed = 0, 0.0
         self.metrics: list[dict[str, Any]] = []
@@ -124,7 +124,8 @@ class Retraining:
 
     def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> float:
         """One optimiser step on a batch, augmented; the network's cross-entropy."""
-        xb = self.accel.inputs(augment_batch(xb, self.protocol.augment, self.draws))
+        aug = self.protocol.augment
+        xb = self.accel.inputs(augment_batch(xb, aug, fill=self.fill, generator=self.draws))
         self.opt.zero_grad(set_to_none=True)
         loss, own = self._loss(xb, yb)
         if loss.requires_grad:  # else no parameter reaches the output: nothing to train
@@ -191,6 +192,18 @@ class Retraining:
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         self.epoch, self.elapsed = state["epoch"], state["elapsed"]
         self.metrics = json.loads(state["metrics"])
+
+
+def augment_fill(data: DataSplits, protocol: Protocol) -> tuple[float, ...]:
+    """The crop's padding for ``data``: a black pixel; DagnasError when the
+    protocol augments data that are not images."""
+    if protocol.augment.enabled and len(data.input_shape) != 3:
+        raise DagnasError(
+            f"{data.name} holds vectors of shape {tuple(data.input_shape)}, not images, so"
+            f" they cannot be augmented ({protocol.augment!r}); retrain without"
+            " augmentation (augment={'crop': 0, 'flip': False, 'cutout': 0})"
+        )
+    return data.black or (0.0,)
 
 
 def net_params(model: ChildNet) -> int:
@@ -342,7 +355,7 @@ def summarise(run: Retraining, data: DataSplits) -> dict[str, Any]:
         "flops": count_macs(ChildNet(run.arch), data.input_shape),
         "wall_time": result.wall_time,
         "data": data.name,
-        "splits": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
+        "splits": data.sizes(),
         "trained_on": ["train", "val"],
         "hash": canonical_hash(run.arch),
         "space": run.arch.graph.get("space"),

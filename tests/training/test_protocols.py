@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from dagnas.data import Augment
 from dagnas.errors import DagnasError
-from dagnas.training.protocols import PROTOCOLS, Augment, get_protocol
+from dagnas.training.protocols import PROTOCOLS, get_protocol
 
 
 def test_darts_cifar10_is_dartss_cnn_train_py():

@@ -6,16 +6,17 @@ import json
 
 import pytest
 import torch
+from torch.utils.data import TensorDataset
 
-from dagnas.data import load_dataset
-from dagnas.errors import RunError
+from dagnas.data import DataSplits, load_dataset
+from dagnas.errors import DagnasError, RunError
 from dagnas.evaluate.candidates import sample_architectures
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
 from dagnas.training import get_protocol, load_model
 from dagnas.training.files import CHECKPOINT, MODEL, read_model
-from dagnas.training.retrain import evaluate, resume, retrain
-from tests.conftest import TINY_CELL
+from dagnas.training.retrain import Retraining, evaluate, resume, retrain
+from tests.conftest import TINY_CELL, TINY_DAG
 
 SOURCE = {"name": "digits", "seed": 0, "limit": 300}
 
@@ -86,3 +87,24 @@ def test_bf16_autocast_and_channels_last_retrain_on_a_cpu(setup):
     accel = {"precision": "bf16", "channels_last": True}
     result = retrain(arch, data, protocol=protocol(epochs=1, accel=accel))
     assert 0 <= result["test_acc"] <= 1 and result["protocol"]["accel"]["precision"] == "bf16"
+
+
+def first_step_loss(arch, data, **overrides) -> float:
+    run = Retraining(arch, data, protocol(**overrides))
+    return run.train_step(*run.batches.next())
+
+
+def test_training_batches_are_augmented_by_the_protocol_with_its_seeds_draws(setup):
+    arch, data = setup
+    plain = first_step_loss(arch, data, augment={"crop": 0, "flip": False})
+    augmented = first_step_loss(arch, data, augment={"crop": 2, "cutout": 4})
+    assert augmented != plain
+    assert first_step_loss(arch, data, augment={"crop": 2, "cutout": 4}) == augmented
+
+
+def test_augmenting_vectors_says_to_turn_augmentation_off():
+    split = TensorDataset(torch.randn(8, 5), torch.arange(8) % 3)
+    data = DataSplits(split, split, split, (5,), 3, "vectors")
+    arch = sample_architectures(lower(parse_spec(TINY_DAG), (5,), 3), 1, 0)[0]
+    with pytest.raises(DagnasError, match="not images, so they cannot be augmented"):
+        Retraining(arch, data, protocol(drop_path=0, auxiliary_weight=0))
