@@ -21,10 +21,9 @@ from typing import Any
 from benchmarks.common import ROOT, machine, pick_device, set_threads, table, write_json
 from dagnas.data import load_dataset
 from dagnas.export.fixed import from_genotype
-from dagnas.spec import load_space
+from dagnas.spaces import load_space
 from dagnas.training.protocols import get_protocol
 from dagnas.training.retrain import retrain
-from dagnas.workflows.search import resolve_space
 
 
 def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -33,7 +32,7 @@ def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
     for augmented in (True, False):
         for seed in args.seeds:
             data = load_dataset("cifar10", args.data, seed=seed)
-            spec = load_space(resolve_space("darts_cifar10"))
+            spec = load_space("darts_cifar10")
             arch = from_genotype(args.genotype, spec, data.input_shape, data.num_classes)
             augment = {"cutout": args.cutout} if augmented else {"crop": 0, "flip": False}
             protocol = get_protocol(

@@ -5,7 +5,12 @@ augmentation, forward with the auxiliary head and drop-path, backward,
 gradient clipping, SGD) of the DARTS_V2 network on random CIFAR-shaped
 batches, under each accelerator setting. Each setting runs in its own
 process, so its peak memory is its own (resident memory on a CPU, allocated
-memory on a GPU). Writes JSON and prints a table:
+memory on a GPU). On a CPU one intra-op thread is the default: with more,
+a machine shared with other processes makes every step wait for a
+descheduled partner thread, many times slower in either memory format,
+and settings timed at different moments would compare the load, not the
+setting; the one-minute load average is recorded beside each row. Writes
+JSON and prints a table:
 
     PYTHONPATH=. python -m benchmarks.precision --out precision.json
     PYTHONPATH=. python -m benchmarks.precision --device cuda --channels 36 --layers 20 --batch 96
@@ -23,6 +28,7 @@ from torch.utils.data import TensorDataset
 from benchmarks.common import (
     in_subprocess,
     interleaved,
+    load,
     machine,
     peak_memory,
     pick_device,
@@ -32,10 +38,9 @@ from benchmarks.common import (
 )
 from dagnas.data import DataSplits
 from dagnas.export.fixed import from_genotype
-from dagnas.spec import load_space
+from dagnas.spaces import load_space
 from dagnas.training.protocols import get_protocol
 from dagnas.training.retrain import Retraining
-from dagnas.workflows.search import resolve_space
 
 #: (name, precision, channels_last, compile)
 SETTINGS = [
@@ -72,12 +77,12 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
         accel={**accel, "compile": args.compile},
     )
     data = random_splits(args.batch)
-    arch = from_genotype("DARTS_V2", load_space(resolve_space("darts_cifar10")), (3, 32, 32), 10)
+    arch = from_genotype("DARTS_V2", load_space("darts_cifar10"), (3, 32, 32), 10)
     run = Retraining(arch, data, protocol, device)
     run.model.set_drop_path(protocol.drop_path)
     x, y = (t.to(device) for t in data.train.tensors)
     times = interleaved({"step": lambda: run.train_step(x, y)}, args.steps, args.warmup, device)
-    return {**times["step"], **peak_memory(device)}
+    return {**times["step"], **peak_memory(device), "load": load()}
 
 
 def main_table(args: argparse.Namespace) -> None:
@@ -89,8 +94,7 @@ def main_table(args: argparse.Namespace) -> None:
     common = ["--device", args.device, "--channels", str(args.channels)]
     common += ["--layers", str(args.layers), "--batch", str(args.batch)]
     common += ["--steps", str(args.steps), "--warmup", str(args.warmup)]
-    if args.threads:
-        common += ["--threads", str(args.threads)]
+    common += ["--threads", str(args.threads)]
     rows = []
     for name, precision, channels_last, compiled in settings:
         flags = ["--precision", precision] + ["--channels-last"] * channels_last
@@ -103,7 +107,7 @@ def main_table(args: argparse.Namespace) -> None:
     size = {k: getattr(args, k) for k in ("device", "channels", "layers", "batch", "steps")}
     write_json(args.out, {"machine": machine(), "size": size, "rows": rows})
     memory = "gpu_peak_mb" if args.device.startswith("cuda") else "peak_rss_mb"
-    print(table(rows, ["setting", "step_ms", "speedup", memory]))
+    print(table(rows, ["setting", "step_ms", "speedup", memory, "load"]))
     print(f"wrote {args.out}")
 
 
@@ -116,7 +120,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--threads", type=int)
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads (0: torch's choice)")
     p.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--compile", action="store_true", help="table: add torch.compile rows")
