@@ -8,6 +8,7 @@ test accuracy as mean ± std over the seeds. Writes JSON and prints a table:
 
     PYTHONPATH=. python -m benchmarks.augment_effect --out augment_effect.json
     PYTHONPATH=. python -m benchmarks.augment_effect --epochs 20 --cutout 16 --seeds 0 1 2
+    PYTHONPATH=. python -m benchmarks.augment_effect --epochs 4 --limit 1000 --threads 1
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for augmented in (True, False):
         for seed in args.seeds:
-            data = load_dataset("cifar10", args.data, seed=seed)
+            data = load_dataset("cifar10", args.data, seed=seed, limit=args.limit)
             spec = load_space("darts_cifar10")
             arch = from_genotype(args.genotype, spec, data.input_shape, data.num_classes)
             augment = {"cutout": args.cutout} if augmented else {"crop": 0, "flip": False}
@@ -67,6 +68,7 @@ def main() -> None:
     p.add_argument("--channels", type=int, default=8)
     p.add_argument("--layers", type=int, default=5)
     p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--limit", type=int, help="use N training images (default: all)")
     p.add_argument("--cutout", type=int, default=0, help="cutout length with augmentation")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--device", default="cpu")
@@ -77,7 +79,8 @@ def main() -> None:
     args.device = pick_device(args.device)
     rows = runs(args)
     means = summary(rows)
-    settings = {k: getattr(args, k) for k in ("genotype", "channels", "layers", "epochs", "cutout")}
+    names = ("genotype", "channels", "layers", "epochs", "limit", "cutout")
+    settings = {k: getattr(args, k) for k in names}
     write_json(
         args.out, {"machine": machine(), "settings": settings, "summary": means, "runs": rows}
     )
