@@ -9,7 +9,8 @@ The public verbs follow the pipeline::
     net = dagnas.build_supernet(spec, (1, 8, 8), 10) # the Supernet (torch)
     out = dagnas.search(spec, max_steps=3)           # search on the spec's data, derive
     arch = out.architecture                          # networkx, one op per edge
-    result = dagnas.retrain(arch, data="digits", epochs=1)
+    result = dagnas.retrain(arch, data="digits", epochs=1, out="runs/r1")
+    model = dagnas.load_model("runs/r1")             # the trained network, kept
 
 ``dagnas.derive(graph, mixing)`` derives an architecture from any mixing
 weights. ``import dagnas`` stays light (it imports no torch): each verb is
@@ -34,15 +35,26 @@ _VERBS = {
     "build_supernet": "dagnas.workflows.search",
     "search": "dagnas.workflows.search",
     "derive": "dagnas.engine.derive",
+    "load_model": "dagnas.training",
     "retrain": "dagnas.workflows.retrain",
 }
 
-__all__ = ["__version__", "build_supernet", "derive", "load_space", "lower", "retrain", "search"]
+__all__ = [
+    "__version__",
+    "build_supernet",
+    "derive",
+    "load_model",
+    "load_space",
+    "lower",
+    "retrain",
+    "search",
+]
 
 if TYPE_CHECKING:
     from dagnas.engine.derive import derive
     from dagnas.spaces import load_space
     from dagnas.spec.lower import lower
+    from dagnas.training import load_model
     from dagnas.workflows.retrain import retrain
     from dagnas.workflows.search import build_supernet, search
 

@@ -21,6 +21,16 @@ def test_the_readme_example_searches_and_retrains():
     assert 0.0 <= result["test_acc"] <= 1.0 and result["params"] > 0
 
 
+def test_a_kept_retraining_loads_in_one_call(tmp_path):
+    arch = dagnas.search("darts_digits", max_steps=1, epochs=1).architecture
+    result = dagnas.retrain(
+        arch, epochs=1, data_limit=200, protocol="quick", augment={"flip": False}, out=tmp_path
+    )
+    assert result["protocol"]["augment"] == {"crop": 4, "flip": False, "cutout": 0}
+    model = dagnas.load_model(tmp_path)
+    assert not model.training and "load_model" in dir(dagnas)
+
+
 def test_search_writes_a_run_folder_when_given_one(tmp_path):
     out = dagnas.search("dense_digits", tmp_path / "run", max_steps=2, epochs=1)
     assert out.run_dir == tmp_path / "run"

@@ -18,7 +18,13 @@ from dagnas.relax import Mixing
 
 
 class Cell(nn.Module):
-    """One cell: input nodes, intermediate nodes summing their in-edges, an output."""
+    """One cell: input nodes, intermediate nodes summing their in-edges, an output.
+
+    ``drop_prob`` > 0: in a child network in training, DARTS's drop-path on
+    every op output but an identity's (set by :meth:`DartsNetwork.set_drop_path`).
+    """
+
+    drop_prob = 0.0
 
     def __init__(
         self,
@@ -74,10 +80,12 @@ class Cell(nn.Module):
         n, _, h, w = states[-1].shape
         if self.reduction:
             h, w = (h + 1) // 2, (w + 1) // 2
+        drop = self.drop_prob if self.training and mixing is None else 0.0
         for j in range(self.n_in, self.n_all):
             total = NodeSum()
             for i, k in self.keys[j]:
-                self.edges[f"{i}->{j}"].accumulate(total, sources[i], mixing[k] if mixing else None)
+                w_k = mixing[k] if mixing else None
+                self.edges[f"{i}->{j}"].accumulate(total, sources[i], w_k, drop)
             value = (
                 total.value if total.value is not None else states[-1].new_zeros(n, self.c, h, w)
             )
@@ -110,22 +118,59 @@ class ResBlock(nn.Module):
         return self.down(s1) + self.b(self.a(s1))
 
 
+class AuxiliaryHead(nn.Module):
+    """DARTS's ``AuxiliaryHeadCIFAR``: ReLU, 5×5 average pool (stride 3), 1×1 conv
+    to 128, BN, ReLU, 2×2 conv to 768, BN, ReLU, linear. Written for 8×8 inputs
+    (CIFAR at 2/3 depth); smaller inputs skip the pool, larger ones are
+    averaged to 1×1 before the linear layer (no parameters either way)."""
+
+    def __init__(self, c: int, num_classes: int, size: int):
+        super().__init__()
+        pool: nn.Module = nn.Identity()
+        if size >= 5:
+            pool, size = nn.AvgPool2d(5, stride=3, count_include_pad=False), (size - 5) // 3 + 1
+        self.features = nn.Sequential(
+            nn.ReLU(),
+            pool,
+            nn.Conv2d(c, 128, 1, bias=False),
+            nn.BatchNorm2d(128),
+            nn.ReLU(),
+            nn.Conv2d(128, 768, min(2, size), bias=False),
+            nn.BatchNorm2d(768),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.classifier = nn.Linear(768, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
 class DartsNetwork(Body):
     """Stem, ``layers`` cells (some reducing), global pooling and a linear head.
 
     Activations are kept channels-last (NHWC): the same values, and on a CPU
     the depthwise and 1×1 convolutions, pools and BatchNorm run several
     times faster than on NCHW tensors. ``channels_last = False`` turns it off.
+
+    A child network can carry DARTS's auxiliary head (``auxiliary``) after
+    layer ``2·layers // 3``; ``forward(x, None, aux=True)`` returns its logits
+    beside the network's in training mode.
     """
 
     channels_last = True
+    has_auxiliary = True
     #: store cheap activations as recipes, recomputed in backward (less memory)
     recompute = True
 
-    def __init__(self, g: nx.DiGraph, search: bool):
+    def __init__(self, g: nx.DiGraph, search: bool, auxiliary: bool = False):
         super().__init__()
         m = g.graph["macro"]
-        c_data = g.graph["input_shape"][0]
+        c_data, size = g.graph["input_shape"][:2]
+        #: the layer after which the auxiliary head (``auxiliary``) reads, as DARTS
+        self.aux_at = 2 * m["layers"] // 3 if auxiliary else -1
+        self.aux_head: AuxiliaryHead | None = None
         c = m["channels"]
         c_stem = c * m["stem_multiplier"]
         self.stem = nn.Sequential(
@@ -152,16 +197,33 @@ class DartsNetwork(Body):
                 )
             self.layers.append(layer)
             c_pp, c_p, reduction_prev = c_p, layer.out_channels, reduction
+            size = (size + 1) // 2 if reduction else size
+            if i == self.aux_at:
+                self.aux_head = AuxiliaryHead(c_p, g.graph["num_classes"], size)
         final: list[nn.Module] = [nn.BatchNorm2d(c_p), nn.ReLU()] if m["final_activation"] else []
         self.head = nn.Sequential(
             *final, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_p, g.graph["num_classes"])
         )
 
-    def forward(self, x: torch.Tensor, mixing: Mixing | None) -> torch.Tensor:
+    def set_drop_path(self, p: float) -> None:
+        """Drop-path probability ``p`` in every cell (used in training only)."""
+        for layer in self.layers:
+            if isinstance(layer, Cell):
+                layer.drop_prob = p
+
+    def forward(
+        self, x: torch.Tensor, mixing: Mixing | None, aux: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits; with ``aux``, (logits, the auxiliary head's logits: None
+        unless the network has the head and is in training mode)."""
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        aux_logits = None
         with recompute_saved(self.recompute):
             s0 = s1 = self.stem(x)
-            for layer in self.layers:
+            for i, layer in enumerate(self.layers):
                 s0, s1 = s1, layer(s0, s1, mixing)
-        return self.head(s1)
+                if aux and i == self.aux_at and self.training:
+                    aux_logits = self.aux_head(s1)
+            logits = self.head(s1)
+        return (logits, aux_logits) if aux else logits

@@ -124,20 +124,36 @@ class MixedEdge(nn.Module):
             total.add_scaled(self.ops[name](x), wi)
         return total.value
 
-    def accumulate(self, total: NodeSum, src: Fanout, w: torch.Tensor | None) -> None:
+    def accumulate(
+        self, total: NodeSum, src: Fanout, w: torch.Tensor | None, drop: float = 0.0
+    ) -> None:
         """Add ô(x) to ``total``, reading shared work from ``src`` (x = ``src.x``).
 
         An op beginning with ReLU reads ``src.relu()`` and folds its weight
         into its closing BatchNorm; a shared op's output is computed once.
+        ``drop`` > 0 (a child edge in training): every op output but an
+        identity's goes through :func:`drop_path` first.
         """
         for name, wi in self._active(w):
             op = self.ops[name]
             if isinstance(op, ReLUBranch):
-                total.add(op.tail(src.relu(), wi), owned=True)
-            elif name in self.shared:
-                total.add_scaled(src.output(op), wi)
+                y, owned = op.tail(src.relu(), wi), True
             else:
-                total.add_scaled(op(src.x), wi)
+                y, owned = (src.output(op) if name in self.shared else op(src.x)), False
+            if drop > 0 and not isinstance(op, nn.Identity):
+                total.add(drop_path(y, drop), owned=True)
+            elif owned:
+                total.add(y, owned=True)
+            else:
+                total.add_scaled(y, wi)
+
+
+def drop_path(x: torch.Tensor, p: float) -> torch.Tensor:
+    """DARTS's drop-path: each sample's ``x`` zeroed with probability ``p``, the
+    others scaled by 1/(1-p) (the expectation is unchanged). A new tensor."""
+    keep = 1.0 - p
+    mask = x.new_empty(x.shape[0], *(1,) * (x.ndim - 1)).bernoulli_(keep)
+    return x * mask.div_(keep)
 
 
 def edge_ops(d: dict[str, Any]) -> list[str]:

@@ -78,15 +78,20 @@ class Supernet(nn.Module):
         return list(self.relaxation.parameters())
 
 
-def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any) -> Supernet:
-    """Build the supernet of SearchGraph ``g`` with the named relaxation."""
+def body_class(g: nx.DiGraph) -> type[Body]:
+    """The body class of ``g``'s space kind (checked to subclass :class:`Body`)."""
     kind = kind_of(g)
     if not issubclass(kind.body, Body):
         raise DagnasError(
             f"space kind '{kind.name}': its body {kind.body.__name__} must subclass"
             " dagnas.compile.Body (no-op end_phase/annotate hooks to override)"
         )
-    body = kind.body(g, search=True)
+    return kind.body
+
+
+def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any) -> Supernet:
+    """Build the supernet of SearchGraph ``g`` with the named relaxation."""
+    body = body_class(g)(g, search=True)
     relax = RELAXATIONS.get(relaxation)(choices_of(g), groups_of(g), **options)
     relax.bind(ops_by_choice(body))
     return Supernet(g, body, relax)
@@ -94,11 +99,32 @@ def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any)
 
 class ChildNet(nn.Module):
     """A standalone network compiled from an Architecture: one op per edge
-    (the sum of its ops where a rule kept several, ``ops_kept``)."""
+    (the sum of its ops where a rule kept several, ``ops_kept``).
 
-    def __init__(self, arch: nx.DiGraph):
+    ``auxiliary``: with DARTS's auxiliary head (darts_cell architectures),
+    whose logits ``forward(x, aux=True)`` returns beside the network's in
+    training mode.
+    """
+
+    def __init__(self, arch: nx.DiGraph, auxiliary: bool = False):
         super().__init__()
-        self.body = kind_of(arch).body(arch, search=False)
+        body = body_class(arch)
+        if auxiliary and not body.has_auxiliary:
+            raise DagnasError(
+                f"an auxiliary head needs a darts_cell architecture, not a {arch.graph['kind']}"
+                " one; set the protocol's auxiliary_weight to 0"
+            )
+        extra = {"auxiliary": True} if auxiliary else {}
+        self.body = body(arch, search=False, **extra)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, aux: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits; with ``aux``, (logits, auxiliary logits or None)."""
+        if aux:
+            return self.body(x, None, aux=True)
         return self.body(x, None)
+
+    def set_drop_path(self, p: float) -> None:
+        """DARTS's drop-path with probability ``p`` in training (darts_cell only)."""
+        self.body.set_drop_path(p)

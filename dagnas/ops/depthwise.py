@@ -35,12 +35,14 @@ class _InputGradByFlippedConv(torch.autograd.Function):
     """
 
     @staticmethod
+    @torch.amp.custom_fwd(device_type="cpu")  # the backward runs under the forward's autocast
     def forward(ctx: Any, y: torch.Tensor, x: torch.Tensor, w: torch.Tensor, pad: int, d: int):  # type: ignore[override]
         ctx.save_for_backward(x, w)
         ctx.pad, ctx.d = pad, d
         return y.view_as(y)
 
     @staticmethod
+    @torch.amp.custom_bwd(device_type="cpu")
     def backward(ctx: Any, g: torch.Tensor):  # type: ignore[override]
         x, w = ctx.saved_tensors
         c = w.shape[0]

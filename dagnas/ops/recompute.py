@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import torch
@@ -22,17 +22,29 @@ from torch.autograd.graph import saved_tensors_hooks
 
 
 class Recipe:
-    """How to recompute one tensor; holds other recipes, never their tensors."""
+    """How to recompute one tensor; holds other recipes, never their tensors.
 
-    __slots__ = ("args", "fn", "value")
+    It is recomputed under the autocast settings it was first computed under.
+    """
+
+    __slots__ = ("amp", "args", "fn", "value")
 
     def __init__(self, fn: Callable[..., torch.Tensor], args: tuple[Any, ...]):
         self.fn, self.args, self.value = fn, args, None
+        self.amp = [
+            (d, torch.get_autocast_dtype(d))
+            for d in ("cpu", "cuda")
+            if torch.is_autocast_enabled(d)
+        ]
 
     def get(self) -> torch.Tensor:
         if self.value is None:
-            # grad mode is on only in a backward with create_graph=True
-            self.value = self.fn(*[a.get() if isinstance(a, Recipe) else a for a in self.args])
+            with ExitStack() as stack:
+                for device, dtype in self.amp:
+                    stack.enter_context(torch.autocast(device, dtype=dtype))
+                # grad mode is on only in a backward with create_graph=True
+                args = [a.get() if isinstance(a, Recipe) else a for a in self.args]
+                self.value = self.fn(*args)
         return self.value
 
 

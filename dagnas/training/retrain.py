@@ -1,12 +1,18 @@
-"""Retrain an Architecture from scratch as a standalone network.
+"""Retrain an Architecture from scratch as a standalone network, by a protocol.
 
 The child network (:class:`dagnas.compile.ChildNet`) has no mixing and no
 masks: one op per edge. It trains on the train and val splits together and
-is scored on the test split.
+is scored on the test split. A :class:`~dagnas.training.protocols.Protocol`
+says how (size, optimiser, augmentation, drop-path, auxiliary head,
+precision); :class:`TrainConfig` is the short form the candidate farm and
+``compare`` use (no augmentation, the searched size). :func:`retrain` keeps
+the result in a folder (:mod:`dagnas.training.files`); :func:`resume`
+continues one.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,14 +24,21 @@ import torch
 from torch import nn
 
 from dagnas.compile import ChildNet
-from dagnas.data import DataSplits
+from dagnas.compile.darts import DartsNetwork
+from dagnas.data import DataSplits, augment_batch, load_dataset
 from dagnas.engine.batches import Batches
-from dagnas.errors import DagnasError
+from dagnas.errors import DagnasError, RunError
+from dagnas.export import read_json, write_json
 from dagnas.graph import canonical_hash
-from dagnas.io import append_jsonl, atomic_write_json
+from dagnas.io import append_jsonl, atomic_write_json, atomic_write_text, strict_json
 from dagnas.measure.flops import count_macs
 from dagnas.measure.params import graph_params
+from dagnas.training import files
 from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
+from dagnas.training.files import new_train_dir, read_checkpoint, save_model, write_checkpoint
+from dagnas.training.precision import Accelerated
+from dagnas.training.protocols import Protocol
+from dagnas.training.scale import scale_architecture
 
 
 @dataclass(frozen=True)
@@ -57,53 +70,167 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
         return evaluate_logits(model, x, y)
 
 
+class Retraining:
+    """One retraining in progress: the network, its optimiser, the batch stream,
+    the augmentation's random draws and the epochs done; ``state_dict()`` /
+    ``load_state_dict()`` let it continue exactly after a restart.
+
+    The network is ``arch`` scaled to the protocol's ``channels``/``layers``
+    (:attr:`arch`), with DARTS's auxiliary head when ``auxiliary_weight`` > 0.
+    """
+
+    def __init__(
+        self,
+        arch: nx.DiGraph,
+        data: DataSplits,
+        protocol: Protocol,
+        device: torch.device | str = "cpu",
+    ):
+        cfg = self.protocol = protocol
+        torch.manual_seed(cfg.seed)
+        self.arch = scale_architecture(arch, cfg.channels, cfg.layers)
+        self.model = ChildNet(self.arch, auxiliary=cfg.auxiliary_weight > 0).to(device)
+        self.accel = Accelerated(self.model, cfg.accel, device)
+        x = torch.cat([data.train.tensors[0], data.val.tensors[0]]).to(device)
+        y = torch.cat([data.train.tensors[1], data.val.tensors[1]]).to(device)
+        self.test = tuple(t.to(device) for t in data.test.tensors)
+        self.batches = Batches(x, y, cfg.batch_size, cfg.seed)
+        self.opt = torch.optim.SGD(
+            self.model.parameters(),
+            lr=cfg.lr,
+            momentum=cfg.momentum,
+            weight_decay=cfg.weight_decay,
+            nesterov=cfg.nesterov,
+        )
+        self.fill = augment_fill(data, cfg)
+        self.draws = torch.Generator(device=device).manual_seed(cfg.seed)
+        self.epoch, self.elapsed = 0, 0.0
+        self.metrics: list[dict[str, Any]] = []
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.protocol.epochs
+
+    def _loss(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the loss to minimise, the network's own cross-entropy) on one batch."""
+        weight = self.protocol.auxiliary_weight
+        with self.accel.autocast():
+            if weight > 0:
+                logits, aux = self.accel.forward(xb, aux=True)
+                loss = nn.functional.cross_entropy(logits, yb)
+                return loss + weight * nn.functional.cross_entropy(aux, yb), loss
+            loss = nn.functional.cross_entropy(self.accel.forward(xb), yb)
+            return loss, loss
+
+    def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> float:
+        """One optimiser step on a batch, augmented; the network's cross-entropy."""
+        aug = self.protocol.augment
+        xb = self.accel.inputs(augment_batch(xb, aug, fill=self.fill, generator=self.draws))
+        self.opt.zero_grad(set_to_none=True)
+        loss, own = self._loss(xb, yb)
+        if loss.requires_grad:  # else no parameter reaches the output: nothing to train
+            clip = self.protocol.grad_clip
+            self.accel.backward(loss, self.opt, self.model.parameters(), clip)
+        return own.item()
+
+    def run_epoch(self) -> dict[str, Any]:
+        """Train one epoch, score the test split; the epoch's record."""
+        start, cfg, epoch = time.perf_counter(), self.protocol, self.epoch
+        lr = cosine_lr(cfg.lr, cfg.lr_min, epoch, cfg.epochs)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        drop = cfg.drop_path * epoch / cfg.epochs
+        self.model.set_drop_path(drop)
+        total = 0.0
+        for _ in range(len(self.batches)):
+            total += self.train_step(*self.batches.next())
+        with self.accel.autocast():
+            test_loss, test_acc = evaluate(self.model, *self.test)
+        record = {
+            "epoch": epoch + 1,
+            "lr": lr,
+            "train_loss": total / len(self.batches),
+            "test_loss": test_loss,
+            "test_acc": test_acc,
+        }
+        if cfg.drop_path > 0:
+            record["drop_path"] = drop
+        self.epoch += 1
+        self.elapsed += time.perf_counter() - start
+        self.metrics.append(record)
+        return record
+
+    def result(self) -> TrainResult:
+        last = self.metrics[-1]
+        return TrainResult(
+            last["test_acc"], last["test_loss"], net_params(self.model), self.elapsed, self.metrics
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a restart needs, as tensors and plain values."""
+        return {
+            "model": self.model.state_dict(),
+            "opt": self.opt.state_dict(),
+            "scaler": self.accel.scaler.state_dict(),
+            "batches": self.batches.state_dict(),
+            "draws": self.draws.get_state(),
+            "rng_torch": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "epoch": self.epoch,
+            "elapsed": self.elapsed,
+            "metrics": json.dumps(self.metrics),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["opt"])
+        self.accel.scaler.load_state_dict(state["scaler"])
+        self.batches.load_state_dict(state["batches"])
+        self.draws.set_state(state["draws"])
+        torch.set_rng_state(state["rng_torch"])
+        if state["rng_cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        self.epoch, self.elapsed = state["epoch"], state["elapsed"]
+        self.metrics = json.loads(state["metrics"])
+
+
+def augment_fill(data: DataSplits, protocol: Protocol) -> tuple[float, ...]:
+    """The crop's padding for ``data``: a black pixel; DagnasError when the
+    protocol augments data that are not images."""
+    if protocol.augment.enabled and len(data.input_shape) != 3:
+        raise DagnasError(
+            f"{data.name} holds vectors of shape {tuple(data.input_shape)}, not images, so"
+            f" they cannot be augmented ({protocol.augment!r}); retrain without"
+            " augmentation (augment={'crop': 0, 'flip': False, 'cutout': 0})"
+        )
+    return data.black or (0.0,)
+
+
+def net_params(model: ChildNet) -> int:
+    """Parameters of the network as evaluated: the auxiliary head's not counted."""
+    aux = model.body.aux_head if isinstance(model.body, DartsNetwork) else None
+    own = sum(p.numel() for p in model.parameters())
+    return own - (sum(p.numel() for p in aux.parameters()) if aux is not None else 0)
+
+
+def as_protocol(cfg: TrainConfig | Protocol) -> Protocol:
+    return cfg if isinstance(cfg, Protocol) else Protocol(**asdict(cfg))
+
+
 def train_architecture(
     arch: nx.DiGraph,
     data: DataSplits,
-    cfg: TrainConfig = TrainConfig(),
+    cfg: TrainConfig | Protocol = TrainConfig(),
     device: torch.device | str = "cpu",
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> TrainResult:
     """Train ``arch`` from scratch on train ∪ val; report test accuracy."""
-    start = time.perf_counter()
-    torch.manual_seed(cfg.seed)
-    model = ChildNet(arch).to(device)
-    x = torch.cat([data.train.tensors[0], data.val.tensors[0]]).to(device)
-    y = torch.cat([data.train.tensors[1], data.val.tensors[1]]).to(device)
-    x_test, y_test = (t.to(device) for t in data.test.tensors)
-    batches = Batches(x, y, cfg.batch_size, cfg.seed)
-    opt = torch.optim.SGD(
-        model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
-    )
-    metrics = []
-    for epoch in range(cfg.epochs):
-        lr = cosine_lr(cfg.lr, cfg.lr_min, epoch, cfg.epochs)
-        for group in opt.param_groups:
-            group["lr"] = lr
-        total = 0.0
-        for _ in range(len(batches)):
-            xb, yb = batches.next()
-            opt.zero_grad(set_to_none=True)
-            loss = nn.functional.cross_entropy(model(xb), yb)
-            if loss.requires_grad:  # else no parameter reaches the output: nothing to train
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                opt.step()
-            total += loss.item()
-        test_loss, test_acc = evaluate(model, x_test, y_test)
-        record = {
-            "epoch": epoch + 1,
-            "lr": lr,
-            "train_loss": total / len(batches),
-            "test_loss": test_loss,
-            "test_acc": test_acc,
-        }
-        metrics.append(record)
+    run = Retraining(arch, data, as_protocol(cfg), device)
+    while not run.done:
+        record = run.run_epoch()
         if on_epoch:
             on_epoch(record)
-    test_loss, test_acc = evaluate(model, x_test, y_test)
-    params = sum(p.numel() for p in model.parameters())
-    return TrainResult(test_acc, test_loss, params, time.perf_counter() - start, metrics)
+    return run.result()
 
 
 def check_compatible(arch: nx.DiGraph, data: DataSplits) -> None:
@@ -129,39 +256,108 @@ def check_compatible(arch: nx.DiGraph, data: DataSplits) -> None:
 def retrain(
     arch: nx.DiGraph,
     data: DataSplits,
-    out: Path | None,
-    cfg: TrainConfig = TrainConfig(),
+    out: Path | None = None,
+    protocol: TrainConfig | Protocol = TrainConfig(),
+    *,
+    device: torch.device | str = "cpu",
+    source: dict[str, Any] | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Train ``arch`` from scratch by ``protocol`` (a :class:`TrainConfig` is the
+    protocol of its fields) on ``data`` and return the result:
+    test accuracy and loss, parameters counted on the network and from the graph,
+    FLOPs (MACs), wall time, the sizes of the splits, the protocol.
+
+    With ``out`` (a new folder, or one without a retraining), it is written there
+    as :mod:`dagnas.training.files` lays out, a checkpoint after every epoch;
+    ``source`` (the keyword arguments of :func:`dagnas.data.load_dataset` that
+    gave ``data``) lets :func:`resume` reload the data by itself.
+    """
+    check_compatible(arch, data)
+    run = Retraining(arch, data, as_protocol(protocol), device)
+    if out is not None:
+        new_train_dir(out)
+        config = {"protocol": run.protocol.model_dump(), "source": source, "data": data.name}
+        atomic_write_json(out / files.CONFIG, config)
+        write_json(run.arch, out / files.ARCHITECTURE)
+        (out / files.METRICS).unlink(missing_ok=True)
+    return _finish(run, data, out, on_epoch)
+
+
+def resume(
+    folder: Path,
+    data: DataSplits | None = None,
+    *,
     device: torch.device | str = "cpu",
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Train ``arch`` from scratch into folder ``out`` (None: write nothing):
-    ``metrics.jsonl`` (one line per epoch, rewritten) and ``result.json`` (returned):
-    accuracy, parameters counted on the module and from the graph, FLOPs (MACs),
-    wall time and the settings. ``on_epoch`` gets each ``metrics.jsonl`` record too."""
-    check_compatible(arch, data)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "metrics.jsonl").unlink(missing_ok=True)
+    """Continue the retraining in ``folder`` from its last checkpoint; its data
+    reloaded from the recorded source unless ``data`` is given."""
+    if (folder / files.RESULT).exists():
+        raise RunError(f"the retraining in {folder} has finished: its result is in {files.RESULT}")
+    config = read_config(folder)
+    protocol = Protocol.model_validate(config["protocol"])
+    if data is None:
+        if not config.get("source"):
+            raise RunError(
+                f"{folder}/{files.CONFIG} does not say where its data came from;"
+                " pass the data to resume() yourself"
+            )
+        data = load_dataset(**config["source"])
+    # architecture.json is scaled already: scaling it again changes nothing
+    run = Retraining(read_json(folder / files.ARCHITECTURE), data, protocol, device)
+    run.load_state_dict(read_checkpoint(folder))
+    lines = "".join(strict_json(r) + "\n" for r in run.metrics)
+    atomic_write_text(folder / files.METRICS, lines)  # cut back to the checkpoint's epoch
+    return _finish(run, data, folder, on_epoch)
 
-    def record(line: dict[str, Any]) -> None:
+
+def read_config(folder: Path) -> dict[str, Any]:
+    """``config.json`` of a retraining folder."""
+    path = folder / files.CONFIG
+    if not path.exists() or not (folder / files.CHECKPOINT).exists():
+        raise RunError(
+            f"{folder} holds no retraining to continue ({files.CONFIG} or {files.CHECKPOINT}"
+            " is missing); start one with `dagnas train ARCH --out FOLDER`"
+        )
+    return json.loads(path.read_text())
+
+
+def _finish(
+    run: Retraining,
+    data: DataSplits,
+    out: Path | None,
+    on_epoch: Callable[[dict[str, Any]], None] | None,
+) -> dict[str, Any]:
+    """Run the remaining epochs (checkpointing into ``out``) and write the result."""
+    while not run.done:
+        record = run.run_epoch()
         if out is not None:
-            append_jsonl(out / "metrics.jsonl", line)
-        if on_epoch is not None:
-            on_epoch(line)
+            append_jsonl(out / files.METRICS, record)
+            write_checkpoint(out, run.state_dict())
+        if on_epoch:
+            on_epoch(record)
+    summary = summarise(run, data)
+    if out is not None:
+        save_model(out / files.MODEL, run.model, run.arch, run.protocol.model_dump())
+        atomic_write_json(out / files.RESULT, summary)
+    return summary
 
-    result = train_architecture(arch, data, cfg, device, record)
-    summary = {
+
+def summarise(run: Retraining, data: DataSplits) -> dict[str, Any]:
+    """The result of a finished retraining, as ``result.json`` holds it."""
+    result = run.result()
+    return {
         "test_acc": result.test_acc,
         "test_loss": result.test_loss,
         "params": result.params,
-        "graph_params": graph_params(arch),
-        "flops": count_macs(ChildNet(arch), data.input_shape),
+        "graph_params": graph_params(run.arch),
+        "flops": count_macs(ChildNet(run.arch), data.input_shape),
         "wall_time": result.wall_time,
         "data": data.name,
-        "hash": canonical_hash(arch),
-        "space": arch.graph.get("space"),
-        "config": asdict(cfg),
+        "splits": data.sizes(),
+        "trained_on": ["train", "val"],
+        "hash": canonical_hash(run.arch),
+        "space": run.arch.graph.get("space"),
+        "protocol": run.protocol.model_dump(),
     }
-    if out is not None:
-        atomic_write_json(out / "result.json", summary)
-    return summary

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from dagnas.data import DataSplits, load_dataset
+from dagnas.errors import DagnasError
 from dagnas.export import read_architecture
 from dagnas.export.fixed import from_genotype
 from dagnas.spaces import load_space
-from dagnas.training.retrain import TrainConfig
+from dagnas.training.protocols import Protocol, get_protocol, override
+from dagnas.training.retrain import resume as resume_in
 from dagnas.training.retrain import retrain as train_into
 from dagnas.workflows.rundir import held
 from dagnas.workflows.search import pick_device
@@ -22,42 +25,58 @@ def retrain(
     arch: nx.DiGraph | str | Path,
     data: str | DataSplits = "digits",
     *,
+    protocol: str | Protocol | None = None,
+    space: str | None = None,
     data_root: str | Path | None = None,
     data_limit: int | None = None,
     out: str | Path | None = None,
     device: str = "auto",
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
-    **train: Any,
+    **overrides: Any,
 ) -> dict[str, Any]:
-    """Train ``arch`` (an Architecture or its node-link JSON file) from scratch on
-    ``data`` (a dataset name, an ``.npz`` path, or loaded splits): on train ∪ val,
-    scored on test.
+    """Train ``arch`` (an Architecture or its node-link JSON file; with ``space``,
+    a DARTS genotype, a preset name or its text, filling that darts_cell space)
+    from scratch on ``data`` (a dataset name, an ``.npz`` path, or loaded splits):
+    on train ∪ val, scored on test.
 
-    ``train`` sets :class:`~dagnas.training.retrain.TrainConfig` fields (``epochs``,
-    ``batch_size``, ``lr``, ``seed``...). With ``out``, ``metrics.jsonl`` and
-    ``result.json`` are written there (one process at a time); ``on_epoch`` gets
-    each epoch's record. Returns the result: test accuracy and loss, parameters,
-    FLOPs, wall time, the settings.
+    ``protocol``: a preset of :data:`~dagnas.training.PROTOCOLS` (``darts_cifar10``,
+    ``nb201``, ``quick``) or a :class:`~dagnas.training.Protocol`; None: the plain
+    defaults (the searched size, no augmentation). ``overrides`` set any of its
+    fields (``epochs``, ``batch_size``, ``lr``, ``seed``, ``augment={"cutout": 16}``...).
+    With ``out``, the retraining is kept in that folder (``model.pt``, a
+    checkpoint per epoch for :func:`resume`, ``metrics.jsonl``, ``result.json``).
+    Returns the result: test accuracy and loss, parameters, FLOPs, wall time,
+    the split sizes, the protocol. ``on_epoch`` gets each epoch's record.
     """
-    graph = arch if isinstance(arch, nx.DiGraph) else read_architecture(arch)
-    cfg = TrainConfig(**train)
+    if isinstance(protocol, str):
+        settings = get_protocol(protocol, **overrides)
+    else:
+        settings = override(protocol or Protocol(), **overrides)
+    source = None
     if not isinstance(data, DataSplits):
-        data = load_dataset(data, data_root, seed=cfg.seed, limit=data_limit)
+        root = None if data_root is None else str(data_root)
+        source = {"name": str(data), "root": root, "seed": settings.seed, "limit": data_limit}
+        data = load_dataset(**source)
+    if space is not None:
+        if not isinstance(arch, str):
+            raise DagnasError("with space=..., give the genotype as text or a preset name")
+        graph = from_genotype(arch, load_space(space), data.input_shape, data.num_classes)
+    else:
+        graph = arch if isinstance(arch, nx.DiGraph) else read_architecture(arch)
+    run = partial(train_into, graph, data, protocol=settings, device=pick_device(device))
     if out is None:
-        return train_into(graph, data, None, cfg, pick_device(device), on_epoch)
-    with held(Path(out)) as folder:
-        return train_into(graph, data, folder, cfg, pick_device(device), on_epoch)
+        return run(None, source=source, on_epoch=on_epoch)
+    with held(Path(out)) as folder:  # one process at a time
+        return run(folder, source=source, on_epoch=on_epoch)
 
 
-def genotype_architecture(
-    genotype: str, space: str, data: str, options: dict[str, Any]
-) -> tuple[nx.DiGraph, DataSplits]:
-    """The architecture of a DARTS genotype (a preset name or its text) in the
-    darts_cell ``space`` (a file or built-in name), sized for ``data``; pops the
-    data options it used from ``options`` and returns the loaded splits too."""
-    seed = options.get("seed", 0)
-    splits = load_dataset(
-        data, options.pop("data_root", None), seed=seed, limit=options.pop("data_limit", None)
-    )
-    arch = from_genotype(genotype, load_space(space), splits.input_shape, splits.num_classes)
-    return arch, splits
+def resume(
+    folder: str | Path,
+    device: str = "auto",
+    *,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Continue the retraining kept in ``folder`` from its last checkpoint, on the
+    data it recorded; its result, as :func:`retrain` returns it."""
+    with held(Path(folder)) as held_folder:  # not while another process trains there
+        return resume_in(held_folder, device=pick_device(device), on_epoch=on_epoch)
