@@ -23,7 +23,7 @@ def invoke(*args: str):
 
 def test_a_protocol_retrain_keeps_its_model_and_is_never_overwritten(tmp_path):
     arch, out = str(arch_file(tmp_path)), str(tmp_path / "r")
-    res = invoke("train", arch, "--protocol", "quick", "--epochs", "1", "--out", out)
+    res = invoke("train", arch, "--protocol", "quick", "--train-epochs", "1", "--out", out)
     assert res.exit_code == 0, res.output
     result = json.loads((tmp_path / "r" / "result.json").read_text())
     assert result["protocol"]["epochs"] == 1 and result["protocol"]["augment"]["flip"]
