@@ -5,7 +5,7 @@ a DARTS CIFAR-shaped supernet (C=8, 5 cells, batch 16), each in a fresh
 process: the median time of a search step with 1 and with 2 intra-op
 threads, on a quiet machine and with one pure-Python spin loop running
 beside it; and the multiply-accumulates of one step's forward, which the
-thread policy (``dagnas.workflows.threads``) reads. Then the default
+thread policy (``dagnas.training.threads``) reads. Then the default
 ``dagnas run`` end to end, with the policy's thread count, quiet and busy.
 
     python -m benchmarks.load [--steps 8] [--out benchmarks/results/load.json]

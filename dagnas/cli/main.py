@@ -19,7 +19,7 @@ from dagnas.cli.catalog import ops
 from dagnas.cli.compare import compare
 from dagnas.cli.evaluate import analyze, evaluate, predict
 from dagnas.cli.formats import export, query
-from dagnas.cli.options import add_verbosity, quiet_option, verbose_option
+from dagnas.cli.options import add_verbosity, quiet_option, threads_option, verbose_option
 from dagnas.cli.search import derive, run, sample, schema, spaces, validate
 from dagnas.cli.train import train
 from dagnas.errors import DagnasError, SpecError
@@ -106,3 +106,5 @@ COMMANDS = (
 for command in COMMANDS:
     add_verbosity(command)
     main.add_command(command)
+for command in (run, train, compare, evaluate):  # the commands that train
+    threads_option()(command)

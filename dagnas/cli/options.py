@@ -10,6 +10,7 @@ training epochs, ``--filter-*`` rows of an evaluations store).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -89,6 +90,24 @@ def add_verbosity(command: click.Command) -> None:
         quiet_option(expose=False)(command)
     for sub in getattr(command, "commands", {}).values():
         add_verbosity(sub)
+
+
+def _set_threads(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    from dagnas.training.threads import ENV
+
+    if value is not None:  # read by the thread policy, here and in relaunched ranks
+        os.environ[ENV] = str(value)
+
+
+def threads_option() -> Decorator:
+    return click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        expose_value=False,
+        callback=_set_threads,
+        help="Torch intra-op threads (default: 1 for small networks, more for large ones,"
+        " at most the idle cores; also $DAGNAS_THREADS).",
+    )
 
 
 def json_option() -> Decorator:

@@ -18,6 +18,7 @@ same signature as :func:`run_local`.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -26,6 +27,7 @@ import torch
 
 from dagnas.errors import DagnasError, RunError
 from dagnas.registry import Registry
+from dagnas.training.threads import ENV as THREADS_ENV
 
 Task = Callable[[Any], Any]
 OnResult = Callable[[Any], None]
@@ -36,6 +38,7 @@ BACKENDS: Registry[Backend] = Registry("backend")
 
 def on_one_thread(fn: Task, item: Any) -> Any:
     """``fn(item)`` on one torch thread (in a worker among others on the same cores)."""
+    os.environ[THREADS_ENV] = "1"  # what the thread policy of the work inside reads
     torch.set_num_threads(1)
     return fn(item)
 

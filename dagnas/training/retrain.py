@@ -39,6 +39,7 @@ from dagnas.training.files import new_train_dir, read_checkpoint, save_model, wr
 from dagnas.training.precision import Accelerated
 from dagnas.training.protocols import Protocol
 from dagnas.training.scale import scale_architecture
+from dagnas.training.threads import use_threads_for
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Retraining:
         torch.manual_seed(cfg.seed)
         self.arch = scale_architecture(arch, cfg.channels, cfg.layers)
         self.model = ChildNet(self.arch, auxiliary=cfg.auxiliary_weight > 0).to(device)
+        use_threads_for(self.model, data.input_shape, cfg.batch_size)
         self.accel = Accelerated(self.model, cfg.accel, device)
         x = torch.cat([data.train.tensors[0], data.val.tensors[0]]).to(device)
         y = torch.cat([data.train.tensors[1], data.val.tensors[1]]).to(device)

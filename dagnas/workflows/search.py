@@ -37,6 +37,7 @@ from dagnas.loggers.callbacks import run_watchers
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
+from dagnas.training.threads import use_threads_for
 from dagnas.versions import HASH_SCHEME
 from dagnas.workflows.rundir import (
     SUMMARY,
@@ -210,6 +211,7 @@ def run_search(
     data = load_search_data(cfg)
     seed_all(cfg.seed)
     model = build_supernet(spec, data.input_shape, data.num_classes).to(device)
+    use_threads_for(model, data.input_shape, cfg.batch_size)
     spec = with_shapes(spec, data)
     if run_dir is not None and here.is_main:  # a resumed run records its new epochs etc.
         write_config(run_dir, spec)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from dagnas.errors import DagnasError
-from dagnas.workflows.threads import (
+from dagnas.training.threads import (
     ENV,
     MACS_PER_THREAD,
     available_cores,
@@ -21,9 +21,19 @@ from dagnas.workflows.threads import (
 
 def test_small_work_gets_one_thread_and_large_work_the_cores(monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert choose_threads() == 1
     assert choose_threads(step_macs=MACS_PER_THREAD / 10) == 1
     assert choose_threads(step_macs=MACS_PER_THREAD * 1e6) == available_cores()
+
+
+def test_busy_cores_are_left_to_the_processes_using_them(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    cores = available_cores()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 1.0, 0.0, 0.0))
+    assert choose_threads(step_macs=MACS_PER_THREAD * 1e6) == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 5.0, 0.0, 0.0))
+    assert choose_threads(step_macs=MACS_PER_THREAD * 1e6) == 1
 
 
 def test_a_request_wins_and_the_option_beats_the_environment(monkeypatch):
@@ -56,10 +66,26 @@ def test_use_threads_sets_torch(monkeypatch):
 def test_the_cores_are_the_affinity_not_the_machine():
     code = (
         "import os; os.sched_setaffinity(0, {next(iter(os.sched_getaffinity(0)))});"
-        "from dagnas.workflows.threads import choose_threads, MACS_PER_THREAD;"
+        "from dagnas.training.threads import choose_threads, MACS_PER_THREAD;"
         "print(choose_threads(step_macs=MACS_PER_THREAD * 1e6))"
     )
     env = {k: v for k, v in os.environ.items() if k != ENV}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "1"
+
+
+def test_the_threads_option_reaches_the_policy(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from dagnas.cli import main
+
+    monkeypatch.delenv(ENV, raising=False)
+    seen: list[int] = []
+    monkeypatch.setattr(torch, "set_num_threads", seen.append)
+    args = ["run", "mlp_dag", "--max-steps", "2", "--epochs", "1", "--threads", "3"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "r"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert os.environ[ENV] == "3" and seen and set(seen) == {3}
+    result = CliRunner().invoke(main, ["train", "--help"])
+    assert "--threads" in result.output

@@ -5,9 +5,11 @@ kernels are so short that the threads spend their time meeting each other,
 and when another process holds one of the cores a thread that must wait for
 a descheduled partner waits a whole scheduler slice; a run then slows down
 many times over. So the default here is one thread unless the work per step
-is large enough to pay for more, and never more threads than the cores this
-process may run on (``os.sched_getaffinity``: a cgroup or ``taskset`` limit).
-``--threads N`` or the ``DAGNAS_THREADS`` environment variable overrides it.
+is large enough to pay for more, never more threads than the cores this
+process may run on (``os.sched_getaffinity``: a cgroup or ``taskset`` limit),
+and no more than the cores other processes leave idle (the one-minute load
+average, read when the work starts). ``--threads N`` or the ``DAGNAS_THREADS``
+environment variable overrides it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import logging
 import os
 
 import torch
+from torch import nn
 
 from dagnas.errors import DagnasError
+from dagnas.measure.flops import count_macs
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,15 @@ def available_cores() -> int:
         return max(len(os.sched_getaffinity(0)), 1)
     except AttributeError:  # no sched_getaffinity (macOS, Windows)
         return max(os.cpu_count() or 1, 1)
+
+
+def idle_cores() -> float:
+    """The available cores less the machine's one-minute load average (its busy cores)."""
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # no load average on this platform
+        busy = 0.0
+    return available_cores() - busy
 
 
 def requested_threads(given: int | None = None) -> int | None:
@@ -55,13 +68,14 @@ def requested_threads(given: int | None = None) -> int | None:
 
 def choose_threads(given: int | None = None, step_macs: float | None = None) -> int:
     """Threads for work of ``step_macs`` multiply-accumulates per step: the request
-    if any, else one per :data:`MACS_PER_THREAD`, at most the available cores."""
+    if any, else one per :data:`MACS_PER_THREAD`, at most the idle cores (at least 1)."""
     asked = requested_threads(given)
     if asked is not None:
         return asked
     if step_macs is None:
         return 1
-    return int(min(max(step_macs // MACS_PER_THREAD, 1), available_cores()))
+    by_work = step_macs // MACS_PER_THREAD
+    return int(max(min(by_work, round(idle_cores()), available_cores()), 1))
 
 
 def use_threads(given: int | None = None, step_macs: float | None = None) -> int:
@@ -71,3 +85,15 @@ def use_threads(given: int | None = None, step_macs: float | None = None) -> int
         torch.set_num_threads(n)
     log.info("using %d intra-op thread(s) (step ≈ %.3g MACs)", n, step_macs or 0)
     return n
+
+
+def use_threads_for(
+    model: nn.Module, input_shape: tuple[int, ...], batch: int, given: int | None = None
+) -> int:
+    """:func:`use_threads` for training ``model`` on batches of ``batch`` examples of
+    ``input_shape``; the forward that counts the work leaves torch's RNG as it was."""
+    if requested_threads(given) is not None:
+        return use_threads(given)
+    with torch.random.fork_rng(devices=[]):
+        macs = count_macs(model, input_shape) * batch
+    return use_threads(given, macs)
