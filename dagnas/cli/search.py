@@ -19,6 +19,11 @@ from dagnas.cli.options import data_options, device_option, out_option, quiet_op
 @click.option("--batch-size", type=click.IntRange(min=1))
 @click.option("--seed", type=int)
 @device_option()
+@click.option(
+    "--bench",
+    type=click.Path(exists=True),
+    help="A benchmark table (CSV/Parquet) or NATS-Bench: score each epoch's architecture.",
+)
 @out_option("Run folder (default runs/NAME-TIME).")
 @click.option(
     "--resume",

@@ -105,6 +105,11 @@ class SearchConfig(Strict):
         description="val examples scored after each epoch (default: all; a --max-steps smoke"
         " run scores as many as it trains on)",
     )
+    bench: str | None = Field(
+        None,
+        description="a tabular benchmark (CSV/Parquet) or NATS-Bench directory: after each"
+        " epoch, the score of the architecture derived then (bench_* in metrics.jsonl)",
+    )
 
     @model_validator(mode="after")
     def _arch_defaults(self) -> SearchConfig:

@@ -25,8 +25,16 @@ import networkx as nx
 import numpy as np
 import torch
 
+from dagnas.bench import open_source
 from dagnas.compile import Supernet, compile_supernet
-from dagnas.engine.callbacks import Callback, OnStep, RunRecorder, StepHook
+from dagnas.engine.callbacks import (
+    BenchScore,
+    Callback,
+    OnStep,
+    RunRecorder,
+    StepHook,
+    bench_record,
+)
 from dagnas.engine.derive import derive
 from dagnas.engine.distributed import current
 from dagnas.engine.loop import Searcher, SearchResult
@@ -206,7 +214,9 @@ def run_search(
         write_config(run_dir, spec, data)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    callbacks: list[Callback] = [RunRecorder(run_dir)] if run_dir is not None else []
+    bench = open_source(cfg.bench) if cfg.bench else None
+    callbacks: list[Callback] = [BenchScore(bench)] if bench else []
+    callbacks += [RunRecorder(run_dir)] if run_dir is not None else []
     callbacks += [OnStep(on_step)] if on_step else []
     searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop)
     if resume and not searcher.resume():
@@ -217,6 +227,7 @@ def run_search(
     arch = derive(model.current_graph(), mixing, run=name, model=model, val=val)
     where = {"device": str(device), "processes": here.world}
     summary = _summary(spec, result, model, arch, where, time.perf_counter() - started)
+    summary.update(bench_record(bench, arch) if bench else {})
     if run_dir is not None and here.is_main:
         write_architecture(arch, run_dir)
         atomic_write_json(run_dir / SUMMARY, summary)
