@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from dagnas.data import Augment, default_augment
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import SpecError, format_loc
 from dagnas.ops import OPS
@@ -56,6 +57,8 @@ class WeightOptim(Strict):
     lr: PositiveFloat = 0.025
     lr_min: float = Field(0.001, ge=0)
     momentum: float = Field(0.9, ge=0, lt=1)
+    #: Nesterov momentum, as the NAS-Bench-201 search configs use (with weight decay 5e-4)
+    nesterov: bool = False
     weight_decay: float = Field(3e-4, ge=0)
     grad_clip: PositiveFloat | None = 5.0
 
@@ -105,17 +108,39 @@ class SearchConfig(Strict):
         description="val examples scored after each epoch (default: all; a --max-steps smoke"
         " run scores as many as it trains on)",
     )
+    step_order: Literal["arch_first", "weights_first"] = Field(
+        "arch_first",
+        description="per minibatch, the architecture step before the weight step (DARTS,"
+        " DrNAS) or after it (the NAS-Bench-201 loops)",
+    )
+    warmup_epochs: NonNegativeInt = Field(
+        0, description="epochs of weight steps alone before the architecture starts to move"
+    )
+    arch_data: Literal["val", "train"] = Field(
+        "val", description="the split the architecture steps draw their batches from"
+    )
+    augment: Augment | Literal["none", "default"] = Field(
+        "none",
+        description="augment the images of both halves during the search: 'default' is the"
+        " dataset's usual crop/flip (dagnas.data.default_augment), or {crop, flip, cutout}",
+    )
     bench: str | None = Field(
         None,
         description="a tabular benchmark (CSV/Parquet) or NATS-Bench directory: after each"
         " epoch, the score of the architecture derived then (bench_* in metrics.jsonl)",
     )
 
+    def augmentation(self) -> Augment:
+        """The augmentation the search applies (none, the data's default, or given)."""
+        if isinstance(self.augment, Augment):
+            return self.augment
+        return default_augment(self.data) if self.augment == "default" else Augment()
+
     @model_validator(mode="after")
     def _arch_defaults(self) -> SearchConfig:
         """Fill the ``arch`` settings the relaxation asks for and the user left out
         (sparse_simplex: SGD without weight decay, its proximal step)."""
-        wanted = RELAXATIONS.get(self.relaxation.name).arch_defaults
+        wanted = RELAXATIONS.get(self.relaxation.name).arch_defaults_for(self.relaxation.options)
         missing = {k: v for k, v in wanted.items() if k not in self.arch.model_fields_set}
         if not missing:
             return self
