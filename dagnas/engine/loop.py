@@ -247,7 +247,7 @@ class Searcher:
         """One weight step on ``train`` at fixed mixing; (logits, gradient norm)."""
         model = self.model
         self.w_opt.zero_grad(set_to_none=True)
-        mixing = {k: v.detach() for k, v in model.relaxation().items()}
+        mixing = {k: v.detach() for k, v in model.relaxation.weight_mixing().items()}
         logits = model(train[0], mixing)
         loss = nn.functional.cross_entropy(logits, train[1])
         self.last_loss = loss.item()

@@ -53,6 +53,10 @@ class Relaxation(nn.Module):
         """Mixing weights used in a training forward pass (may be sampled)."""
         raise NotImplementedError
 
+    def weight_mixing(self) -> Mixing:
+        """Mixing weights of a weight step (default: :meth:`forward`'s)."""
+        return self()
+
     def final(self) -> Mixing:
         """Deterministic mixing weights: what derivation and reports read."""
         with torch.no_grad():
