@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     done = {(r["table"], r["method"], r["seed"], r["epochs"]) for r in read_jsonl(args.out)}
     for name in args.tables:
