@@ -20,6 +20,11 @@ from dagnas.cli.options import data_options, device_option, out_option, quiet_op
 @click.option("--seed", type=int)
 @device_option()
 @click.option(
+    "--method",
+    help="A method (preset or relaxation, as `dagnas compare --methods`), e.g. darts for plain"
+    " DARTS; default: the space's.",
+)
+@click.option(
     "--bench",
     type=click.Path(exists=True),
     help="A benchmark table (CSV/Parquet) or NATS-Bench: score each epoch's architecture.",
@@ -56,6 +61,7 @@ def run(
     from dagnas.cli.progress import console, step_bar, summary_table
     from dagnas.engine.distributed import launch, launched, process_group
     from dagnas.spaces import load_space
+    from dagnas.workflows.methods import apply_method, resolve_method
     from dagnas.workflows.rundir import load_run_spec, new_run_dir
     from dagnas.workflows.search import run_search, stop_on_signal, with_search
 
@@ -63,7 +69,9 @@ def run(
         args = _relaunch_args(space, {"resume": resume, "out": out, "quiet": quiet, **options})
         verbose = ["--verbose"] if ctx.find_root().params.get("verbose") else []
         ctx.exit(launch(ddp, [*verbose, "run", *args]))
+    method = options.pop("method")
     spec = with_search(load_run_spec(Path(resume)) if resume else load_space(space), **options)
+    spec = apply_method(spec, resolve_method(method)) if method else spec
     with process_group(spec.search.device) as here, stop_on_signal() as stop:
         run_dir = Path(resume) if resume else here.on_main(lambda: new_run_dir(spec, out))
         with step_bar(f"search {spec.name}", enabled=not quiet and here.is_main) as hook:
