@@ -36,6 +36,7 @@ from dagnas.workflows.search import run_search
 OUT = Path(__file__).resolve().parent / "results" / "quality.jsonl"
 METHODS = ["darts", "dirichlet", "gumbel", "sigmoid", "sparse_simplex", "hypernet", "crb"]
 METRIC = "accuracy"
+ORDER = ["nb201_tiny", "dense5_digits", "mlp_dag"]
 SUMMARY_COLUMNS = ["table", "method", "seeds", "top %", "regret", "final", "best epoch", "drop"]
 
 
@@ -102,7 +103,7 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tables", nargs="+", choices=sorted(TABLES), default=list(TABLES))
+    parser.add_argument("--tables", nargs="+", choices=sorted(TABLES), default=ORDER)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=25)
@@ -126,12 +127,12 @@ def main(argv: list[str] | None = None) -> int:
                 head = {"table": name, "method": method, "seed": seed, "epochs": args.epochs}
                 append_jsonl(args.out, head | row)
                 print(f"{name} {method} seed {seed}: {row.get('top_pct', row.get('error'))}")
-    wanted = set(args.tables), set(methods)
     rows = [
         r
         for r in read_jsonl(args.out)
-        if r["epochs"] == args.epochs and r["table"] in wanted[0] and r["method"] in wanted[1]
+        if r["epochs"] == args.epochs and r["table"] in args.tables and r["method"] in methods
     ]
+    rows.sort(key=lambda r: (args.tables.index(r["table"]), methods.index(r["method"])))
     summary = summarise(rows)
     write_json(args.out.with_suffix(".json"), {"epochs": args.epochs, "summary": summary})
     print(table(summary, SUMMARY_COLUMNS))
