@@ -14,20 +14,9 @@ from dagnas.evaluate.table import describe, write_csv
 from dagnas.graph import canonical_hash
 from dagnas.spec import parse_spec
 from dagnas.spec.lower import lower
+from tests.engine.test_quality_checks import VECTOR_DAG
 
-SMALL_DAG = """\
-kind: dag
-name: small_dag
-nodes:
-  - {name: x, role: input}
-  - {name: h, width: 8}
-  - {name: out, role: output}
-edges:
-  - {from: x, to: h, ops: [linear_relu, linear]}
-  - {from: h, to: out, ops: [linear, zero]}
-  - {from: x, to: out, ops: [zero, linear]}
-search: {data: digits, data_limit: 120, epochs: 3, batch_size: 32, device: cpu}
-"""
+SMALL_DAG = VECTOR_DAG.replace("search: {", "search: {data_limit: 120, ")
 
 SMALL_DENSE = """\
 kind: dense_blocks
