@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from dagnas.compile import Supernet
-from dagnas.data import Augment, augment_batch
+from dagnas.data import augment_batch
 from dagnas.engine.batches import Batch, Batches
 from dagnas.engine.callbacks import Callback
 from dagnas.engine.checkpoint import (
@@ -53,7 +53,6 @@ from dagnas.engine.distributed import Dist, current
 from dagnas.engine.guard import Divergence, Guard
 from dagnas.engine.hypergrad import Objective
 from dagnas.engine.rng import rng_state, set_rng_state
-from dagnas.errors import DagnasError
 from dagnas.relax import Mixing
 from dagnas.spec import SearchConfig
 from dagnas.training.common import cosine_lr, eval_mode, score_logits
@@ -99,17 +98,6 @@ def optimizers(model: Supernet, cfg: SearchConfig) -> tuple[torch.optim.Optimize
     return w_opt, a_opt
 
 
-def search_augmentation(cfg: SearchConfig, x: torch.Tensor) -> Augment:
-    """``cfg``'s search-time augmentation; DagnasError if it is on for non-images."""
-    aug = cfg.augmentation()
-    if aug.enabled and x.ndim != 4:
-        raise DagnasError(
-            f"search.augment crops and flips images, but the {cfg.data} inputs have shape"
-            f" {tuple(x.shape[1:])}; remove search.augment"
-        )
-    return aug
-
-
 def fresh_sums() -> dict[str, float]:
     """The running sums of an epoch, before its first step."""
     return {"batches": 0, "loss": 0.0, "correct": 0, "seen": 0, "arch_steps": 0, "time": 0.0}
@@ -145,7 +133,7 @@ class Searcher:
         self.val = Batches(
             *(train if cfg.arch_data == "train" else val), cfg.batch_size, cfg.seed + 1
         )
-        self.augment = search_augmentation(cfg, train[0])
+        self.augment = cfg.augmentation(train[0].shape[1:])
         n_eval = cfg.eval_samples or (cfg.max_steps * cfg.batch_size if cfg.max_steps else None)
         self.val_all = (val[0][:n_eval], val[1][:n_eval]) if n_eval else val
         self.w_opt, self.a_opt = optimizers(model, cfg)

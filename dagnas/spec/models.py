@@ -20,7 +20,7 @@ from pydantic import (
 
 from dagnas.data import Augment, default_augment
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
-from dagnas.errors import SpecError, format_loc
+from dagnas.errors import DagnasError, SpecError, format_loc
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
 from dagnas.registry import Component, Registry, Strict, resolve_component
@@ -130,11 +130,19 @@ class SearchConfig(Strict):
         " epoch, the score of the architecture derived then (bench_* in metrics.jsonl)",
     )
 
-    def augmentation(self) -> Augment:
-        """The augmentation the search applies (none, the data's default, or given)."""
+    def augmentation(self, input_shape: tuple[int, ...] | None = None) -> Augment:
+        """The augmentation the search applies (none, the data's default, or given);
+        DagnasError when it is on and ``input_shape`` (C, H, W) is not an image's."""
         if isinstance(self.augment, Augment):
-            return self.augment
-        return default_augment(self.data) if self.augment == "default" else Augment()
+            aug = self.augment
+        else:
+            aug = default_augment(self.data) if self.augment == "default" else Augment()
+        if aug.enabled and input_shape is not None and len(input_shape) != 3:
+            raise DagnasError(
+                f"search.augment crops and flips images, but the {self.data} inputs have shape"
+                f" {tuple(input_shape)}; remove search.augment"
+            )
+        return aug
 
     @model_validator(mode="after")
     def _arch_defaults(self) -> SearchConfig:
