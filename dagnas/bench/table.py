@@ -1,5 +1,6 @@
 """Tabular benchmarks: a CSV or Parquet file with an architecture-string column
-(NB201 strings or DARTS genotypes) and metric columns.
+(NB201 strings, DARTS genotypes, or ``hash:<canonical hash>`` in the tables
+``dagnas evaluate --all --csv`` writes for any space) and metric columns.
 
 NAS-Bench-201 / NATS-Bench tables circulate in this form. The architecture
 column and the metrics are given or detected: the architecture column is the
@@ -22,9 +23,11 @@ import networkx as nx
 from dagnas.errors import DagnasError
 from dagnas.export.genotype import parse_genotype, to_genotype
 from dagnas.export.nb201 import nb201_string, parse_nb201
+from dagnas.graph import canonical_hash
 
 PathLike = str | os.PathLike[str]
-Kind = Literal["nb201", "genotype"]
+Kind = Literal["nb201", "genotype", "hash"]
+HASH_PREFIX = "hash:"
 
 
 class Source(Protocol):
@@ -39,9 +42,11 @@ class Source(Protocol):
 
 
 def string_kind(text: object) -> Kind | None:
-    """ "nb201" or "genotype" if ``text`` looks like one, else None."""
+    """ "nb201", "genotype" or "hash" if ``text`` looks like one, else None."""
     if not isinstance(text, str):
         return None
+    if text.startswith(HASH_PREFIX):
+        return "hash"
     if "Genotype(" in text:
         return "genotype"
     return "nb201" if "~0|" in text and text.strip().startswith("|") else None
@@ -49,6 +54,8 @@ def string_kind(text: object) -> Kind | None:
 
 def table_key(text: str, kind: Kind) -> str:
     """A normal form of an architecture string: equal for the same architecture."""
+    if kind == "hash":
+        return text.strip()
     if kind == "nb201":
         return "+".join(
             "|"
@@ -68,6 +75,8 @@ def table_key(text: str, kind: Kind) -> str:
 def arch_string(arch: nx.DiGraph, kind: Kind) -> str:
     """The string a ``kind`` table indexes ``arch`` by; DagnasError if its space has none."""
     space = arch.graph.get("space")
+    if kind == "hash":  # the table's space is the architecture's: the hash ignores it
+        return HASH_PREFIX + canonical_hash(arch)
     if kind == "nb201":
         text = nb201_string(arch)
         if text is None:
@@ -122,7 +131,7 @@ def _columns(
         found = [c for c in columns if string_kind(rows[0][c])]
         if not found:
             raise DagnasError(
-                f"{path}: no column holds NB201 strings or genotypes (columns:"
+                f"{path}: no column holds NB201 strings, genotypes or hashes (columns:"
                 f" {', '.join(columns)}); name it with --arch-column"
             )
         arch_column = found[0]
@@ -172,8 +181,8 @@ def load_table(
     kind = string_kind(rows[0][arch_column])
     if kind is None:
         raise DagnasError(
-            f"{path}: column '{arch_column}' holds {rows[0][arch_column]!r:.60}, neither an NB201"
-            " string nor a genotype"
+            f"{path}: column '{arch_column}' holds {rows[0][arch_column]!r:.60}, not an NB201"
+            " string, a genotype or a hash"
         )
     sums: dict[str, dict[str, float]] = {}
     for i, row in enumerate(rows):

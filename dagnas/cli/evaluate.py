@@ -24,7 +24,13 @@ PREDICTOR = "predictor.pt"
 
 @click.command()
 @click.argument("space")
-@click.option("--sample", type=click.IntRange(min=1), required=True, help="Candidates to draw.")
+@click.option("--sample", type=click.IntRange(min=1), help="Candidates to draw.")
+@click.option(
+    "--all",
+    "exhaustive",
+    is_flag=True,
+    help="Every architecture of a small space, up to isomorphism (a tabular benchmark).",
+)
 @data_options()
 @train_options(epochs=1)
 @click.option("--seeds", type=click.IntRange(min=1), default=1, help="Train seeds 0..S-1.")
@@ -46,15 +52,26 @@ PREDICTOR = "predictor.pt"
     " ranked best of POOL×N drawn.",
 )
 @click.option("--pool", type=click.IntRange(min=1), default=4)
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False),
+    help="Then write this space's evaluations (this data and budget) as a CSV table.",
+)
 @quiet_option()
 @json_option()
-def evaluate(space: str, store: str, quiet: bool, as_json: bool, **opts: Any) -> None:
+def evaluate(
+    space: str, store: str, quiet: bool, csv_out: str | None, as_json: bool, **opts: Any
+) -> None:
     """Train SPACE's candidates standalone and record them in the store (resumable)."""
     from dagnas.cli.progress import show_result, task_bar
-    from dagnas.evaluate.jobs import DataRef, EvalPlan, evaluate_space
+    from dagnas.evaluate.jobs import DataRef, EvalPlan, budget_of, evaluate_space
+    from dagnas.evaluate.table import export_table
     from dagnas.spaces import load_space
     from dagnas.training.retrain import TrainConfig
 
+    if (opts["sample"] is None) != opts["exhaustive"]:
+        raise click.UsageError("give one of --sample N and --all")
     spec = load_space(space)
     data = DataRef(opts.pop("data"), opts.pop("data_root"), opts.pop("data_limit"))
     train = TrainConfig(**{k: opts.pop(k) for k in ("epochs", "batch_size", "lr")})
@@ -74,6 +91,9 @@ def evaluate(space: str, store: str, quiet: bool, as_json: bool, **opts: Any) ->
         "wall time (s)": summary.wall_time,
         "store": summary.store,
     }
+    if csv_out is not None:
+        where = {"space": spec.name, "dataset": data.name, "budget": budget_of(train, data)}
+        rows["table"] = f"{csv_out} ({export_table(store, csv_out, **where)} architectures)"
     show_result(f"dagnas evaluate: {spec.name} on {data.name}", rows, as_json)
 
 

@@ -30,6 +30,16 @@ SAMPLES = "samples.json"
 @click.option("--batch-size", type=click.IntRange(min=1), help="Default: the spec's.")
 @click.option("--seed", type=int, help="Search seed (default: the spec's).")
 @device_option()
+@click.option(
+    "--method",
+    help="A method (preset or relaxation, as `dagnas compare --methods`), e.g. darts for plain"
+    " DARTS; default: the space's.",
+)
+@click.option(
+    "--bench",
+    type=click.Path(exists=True),
+    help="A benchmark table (CSV/Parquet) or NATS-Bench: score each epoch's architecture.",
+)
 @out_option("the run (default: runs/NAME-TIME)")
 @click.option(
     "--resume",
@@ -70,6 +80,7 @@ def run(
     from dagnas.cli.progress import show_result, step_bar
     from dagnas.engine.distributed import launch, launched, process_group
     from dagnas.spaces import load_space
+    from dagnas.workflows.methods import apply_method, resolve_method
     from dagnas.workflows.rundir import load_run_spec, run_folder
     from dagnas.workflows.search import run_search, with_search
     from dagnas.workflows.signals import stop_on_signal
@@ -82,7 +93,9 @@ def run(
         ctx.exit(launch(ddp, [*verbose, "run", *args]))
     if resume:
         _check_resume_options(space, out, options)
+    method = options.pop("method")
     spec = with_search(load_run_spec(Path(resume)) if resume else load_space(space), **options)
+    spec = apply_method(spec, resolve_method(method)) if method else spec
     spec = _with_overrides(spec, overrides, loggers, resume)
     with (
         process_group(spec.search.device) as here,

@@ -8,17 +8,26 @@ rank calls its callbacks; a callback that writes checks ``searcher.dist.is_main`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
+
+from dagnas.bench import Source, arch_string
 from dagnas.compile import Supernet
 from dagnas.compile.body import History
+from dagnas.engine.components import DERIVE_RULES
+from dagnas.engine.derive import derive
+from dagnas.errors import DagnasError
 from dagnas.io import append_jsonl
 from dagnas.relax import Mixing
 
 if TYPE_CHECKING:
     from dagnas.engine.loop import Searcher, SearchResult
+
+log = logging.getLogger(__name__)
 
 #: A function of one step's ``{"step", "total", "epoch", "loss"}``.
 StepHook = Callable[[dict[str, Any]], None]
@@ -78,3 +87,59 @@ class RunRecorder(Callback):
         append_jsonl(self.run_dir / "alpha.jsonl", alpha)
         for name, line in history.items():
             append_jsonl(self.run_dir / f"{name}.jsonl", line)
+
+
+def epoch_graph(model: Supernet, history: History) -> nx.DiGraph:
+    """The SearchGraph an epoch's mixing weights derive from: the supernet's
+    current graph, with the dense blocks the body recorded before it resampled
+    (``history["blocks"]``), and ``argmax`` in place of a rule that needs the
+    trained supernet (as ``dagnas query --epochs`` reads a run)."""
+    g = model.current_graph()
+    recorded = history.get("blocks")
+    if recorded:
+        g.graph["blocks"] = {
+            name: [b["edges"] for b in entry["blocks"]]
+            for name, entry in recorded["stages"].items()
+        }
+    if getattr(DERIVE_RULES.get(g.graph["derive"]["name"]), "needs_model", False):
+        g.graph["derive"] = {"name": "argmax"}
+    return g
+
+
+class BenchScore(Callback):
+    """After each epoch, the benchmark score of the architecture derived now.
+
+    The epoch's record (so ``metrics.jsonl`` and the run's metrics) gets
+    ``bench_arch`` (the string looked up) and ``bench_<metric>`` for each of
+    the source's metrics; an architecture the source lacks gets its string
+    alone, with a warning. A space whose architectures the source cannot name
+    (e.g. a genotype table for an NB201 space) is refused before the first
+    step. List it before :class:`RunRecorder`, which writes the record.
+    """
+
+    def __init__(self, source: Source):
+        self.source = source
+
+    def derived(self, searcher: Searcher, mixing: Mixing, history: History) -> nx.DiGraph:
+        weights = {k: w.detach().cpu() for k, w in mixing.items()}
+        return derive(epoch_graph(searcher.model, history), weights)
+
+    def on_search_start(self, searcher: Searcher) -> None:
+        arch_string(self.derived(searcher, searcher.model.relaxation.final(), {}), self.source.kind)
+
+    def on_epoch_end(
+        self, searcher: Searcher, record: dict[str, Any], mixing: Mixing, history: History
+    ) -> None:
+        record.update(bench_record(self.source, self.derived(searcher, mixing, history)))
+
+
+def bench_record(source: Source, arch: nx.DiGraph) -> dict[str, Any]:
+    """``{"bench_arch": string, "bench_<metric>": value, ...}`` of ``arch`` in ``source``
+    (the string alone, with a warning, when the source does not hold it)."""
+    text = arch_string(arch, source.kind)
+    try:
+        metrics = source.lookup(text)
+    except DagnasError as e:
+        log.warning("benchmark look-up: %s", e)
+        return {"bench_arch": text}
+    return {"bench_arch": text, **{f"bench_{k}": v for k, v in metrics.items()}}

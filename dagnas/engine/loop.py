@@ -1,9 +1,11 @@
 """The bilevel loop shared by every space and method.
 
 Per minibatch: the relaxation's ``new_minibatch`` hook (hypernet draws λ);
-if the schedule says so, one architecture step on a val batch
-(hypergradient, optimizer step, the relaxation's projection, regularizer
-updates); then one weight step on a train batch (SGD, gradient clipping).
+if the schedule says so (and the warm-up epochs are over), one architecture
+step on a val batch (hypergradient, optimizer step, the relaxation's
+projection, regularizer updates); then one weight step on a train batch
+(SGD, gradient clipping) — or the weight step first (``step_order``). Both
+batches are augmented when ``search.augment`` says so.
 Per epoch: cosine learning rate, evaluation on the val split, one record of
 metrics, the supernet's end-of-phase hook (dense blocks resample there), and
 a checkpoint. What watches the search (the run folder's histories, progress,
@@ -36,6 +38,7 @@ import torch
 from torch import nn
 
 from dagnas.compile import Supernet
+from dagnas.data import augment_batch
 from dagnas.engine.batches import Batch, Batches
 from dagnas.engine.callbacks import Callback
 from dagnas.engine.checkpoint import (
@@ -84,7 +87,11 @@ def optimizers(model: Supernet, cfg: SearchConfig) -> tuple[torch.optim.Optimize
     """The weights' SGD and the architecture's Adam or SGD, as ``cfg`` sets them."""
     w, a = cfg.weights, cfg.arch
     w_opt = torch.optim.SGD(
-        model.weights(), lr=w.lr, momentum=w.momentum, weight_decay=w.weight_decay
+        model.weights(),
+        lr=w.lr,
+        momentum=w.momentum,
+        weight_decay=w.weight_decay,
+        nesterov=w.nesterov,
     )
     if a.optimizer == "adam":
         a_opt: torch.optim.Optimizer = torch.optim.Adam(
@@ -131,7 +138,10 @@ class Searcher:
         self.callbacks = list(callbacks)
         self.should_stop, self.dist = should_stop, dist or current()
         self.train = Batches(*train, cfg.batch_size, cfg.seed)
-        self.val = Batches(*val, cfg.batch_size, cfg.seed + 1)
+        self.val = Batches(
+            *(train if cfg.arch_data == "train" else val), cfg.batch_size, cfg.seed + 1
+        )
+        self.augment = cfg.augmentation(train[0].shape[1:])
         n_eval = cfg.eval_samples or (cfg.max_steps * cfg.batch_size if cfg.max_steps else None)
         self.val_all = (val[0][:n_eval], val[1][:n_eval]) if n_eval else val
         self.w_opt, self.a_opt = optimizers(model, cfg)
@@ -192,12 +202,15 @@ class Searcher:
         lr = self.lr()
         for group in self.w_opt.param_groups:
             group["lr"] = lr
-        train = self.dist.shard(self.train.next())
+        train = self._next(self.train)
         model.relaxation.new_minibatch()
-        stepped = self.schedule.arch_step_due()
-        if stepped:
+        stepped = self.epoch >= self.cfg.warmup_epochs and self.schedule.arch_step_due()
+        weights_first = self.cfg.step_order == "weights_first"
+        if stepped and not weights_first:
             self._arch_step(train, lr)
         logits, norm = self._weight_step(train)
+        if stepped and weights_first:
+            self._arch_step(train, lr)
         self.schedule.observe(norm**2, stepped)
         n = len(train[1])
         a = self.acc
@@ -209,11 +222,16 @@ class Searcher:
         a["time"] += time.perf_counter() - start
         self.step += 1
 
+    def _next(self, stream: Batches) -> Batch:
+        """This rank's share of the stream's next batch, augmented as the config says."""
+        x, y = self.dist.shard(stream.next())
+        return augment_batch(x, self.augment), y
+
     def _arch_step(self, train: Batch, lr: float) -> None:
         """One architecture step: hypergradient on a val batch, step, projection."""
         model = self.model
         self.a_opt.zero_grad(set_to_none=True)
-        arch_loss = self.hypergradient(self.objective, train, self.dist.shard(self.val.next()), lr)
+        arch_loss = self.hypergradient(self.objective, train, self._next(self.val), lr)
         self.dist.average_grads(model.arch_parameters())
         self.a_opt.step()
         model.relaxation.project()
@@ -226,7 +244,7 @@ class Searcher:
         """One weight step on ``train`` at fixed mixing; (logits, gradient norm)."""
         model = self.model
         self.w_opt.zero_grad(set_to_none=True)
-        mixing = {k: v.detach() for k, v in model.relaxation().items()}
+        mixing = {k: v.detach() for k, v in model.relaxation.weight_mixing().items()}
         logits = model(train[0], mixing)
         loss = nn.functional.cross_entropy(logits, train[1])
         self.last_loss = loss.item()

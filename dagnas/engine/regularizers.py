@@ -1,8 +1,11 @@
-"""Regularizers of the architecture loss: DARTS-PRIME's proximity and ADMM terms.
+"""Regularizers of the architecture loss: DARTS-PRIME's proximity and ADMM terms,
+β-DARTS's Beta-Decay.
 
-Both read mixing weights A(α), so they work with any relaxation. D is the
-discretisation :func:`dagnas.engine.derive.discretize`: the space's own
-derivation rule as one-hot weights (Maile, Lecarpentier, Luga, Wilson 2021).
+Proximity and ADMM read mixing weights A(α), so they work with any
+relaxation. D is the discretisation :func:`dagnas.engine.derive.discretize`:
+the space's own derivation rule as one-hot weights (Maile, Lecarpentier,
+Luga, Wilson 2021). Beta-Decay reads the raw α of relaxations that keep one
+α vector per choice (softmax, gumbel, dirichlet, sigmoid).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pydantic import Field, PositiveFloat, PositiveInt
 
 from dagnas.engine.components import REGULARIZERS, Regularizer
 from dagnas.engine.derive import discretize
+from dagnas.errors import DagnasError
 from dagnas.registry import Strict
 from dagnas.relax import Mixing
 
@@ -90,3 +94,32 @@ class ADMM(Regularizer):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.Z, self.U, self.count = dict(state["Z"]), dict(state["U"]), int(state["count"])
+
+
+@REGULARIZERS.register("beta_decay")
+class BetaDecay(Regularizer):
+    """β-DARTS (Ye et al., CVPR 2022): λ(t)·mean over choices of logsumexp(α).
+
+    The gradient of logsumexp(α) is softmax(α), so the term pulls every α
+    down in proportion to its weight: no op's α runs away from the others,
+    which keeps parameter-free ops from taking over (the collapse DARTS shows
+    on NAS-Bench-201). λ grows linearly with the search's progress t, from
+    ``lam_start`` to ``lam`` (the reference ramps it up over the search;
+    **[choice]** the end value, tuned on our tables).
+    """
+
+    class Options(Strict):
+        lam: float = Field(1.0, ge=0)
+        lam_start: float = Field(0.0, ge=0)
+
+    def __call__(self, model: Any, mixing: Mixing, progress: float) -> torch.Tensor:
+        alpha = getattr(model.relaxation, "alpha", None)
+        if alpha is None:
+            raise DagnasError(
+                f"regularizer beta_decay reads α per choice; relaxation"
+                f" {type(model.relaxation).__name__} has none (use softmax, gumbel, dirichlet)"
+            )
+        o = self.options
+        lam = o.lam_start + (o.lam - o.lam_start) * progress
+        terms = torch.stack([torch.logsumexp(alpha[k], -1) for k in sorted(mixing)])
+        return lam * terms.mean()

@@ -14,6 +14,12 @@ for the same ``seed``. How a candidate is drawn is the space kind's
 
 Candidates whose output is not reached from an input over active edges
 (every path cut by `none`/`zero` ops) are dropped: their output ignores the data.
+
+``all_architectures(graph)`` lists every Architecture of a small space
+instead, up to isomorphism, through the kind's
+:meth:`~dagnas.kinds.SpaceKind.enumerate` — those that ignore the data
+included, since a search can derive them too (a tabular benchmark of the
+space holds every architecture).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from dagnas.kinds.base import KINDS
 #: Draws per requested candidate (plus a floor) before giving up on finding distinct ones
 TRIES_PER_CANDIDATE = 50
 TRIES_FLOOR = 200
+#: The most Architectures (isomorphic ones counted) :func:`all_architectures` lists by default
+MAX_ENUMERATE = 5000
 
 
 def reads_input(arch: nx.DiGraph) -> bool:
@@ -67,4 +75,25 @@ def sample_architectures(graph: nx.DiGraph, n: int, seed: int = 0) -> list[nx.Di
     archs = list(found.values())[:n]
     for i, arch in enumerate(archs):
         arch.graph["run"] = f"sample{seed}:{i}"
+    return archs
+
+
+def all_architectures(graph: nx.DiGraph, limit: int = MAX_ENUMERATE) -> list[nx.DiGraph]:
+    """Every Architecture of SearchGraph ``graph``'s space, one per isomorphism class
+    (distinct :func:`~dagnas.graph.canonical_hash`), in the kind's enumeration order;
+    ``graph["run"] = "all:<i>"``. DagnasError when the space holds more than ``limit``."""
+    kind = KINDS.get(graph.graph.get("kind"))
+    size = kind.size(graph)
+    if size > limit:
+        raise DagnasError(
+            f"space '{graph.graph.get('space')}' holds {size} architectures (isomorphic ones"
+            f" counted), more than the {limit} that are listed at most; draw a sample instead"
+            " (--sample N) or shrink the space (fewer ops, edges, nodes or vertices)"
+        )
+    found: dict[str, nx.DiGraph] = {}
+    for arch in kind.enumerate(graph):
+        found.setdefault(canonical_hash(arch), arch)
+    archs = list(found.values())
+    for i, arch in enumerate(archs):
+        arch.graph["run"] = f"all:{i}"
     return archs

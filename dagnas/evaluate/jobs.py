@@ -1,7 +1,10 @@
 """Evaluate many candidates: sample, train each standalone, record each in the store.
 
 :func:`evaluate_space` draws ``sample`` candidates from a space
-(:func:`~dagnas.evaluate.candidates.sample_architectures`), skips the
+(:func:`~dagnas.evaluate.candidates.sample_architectures`), or takes every
+architecture of a small space (``exhaustive``,
+:func:`~dagnas.evaluate.candidates.all_architectures`: a tabular benchmark
+of the space, exported by :mod:`dagnas.evaluate.table`), skips the
 (candidate, seed) keys the store already holds, and trains the rest with
 :func:`dagnas.training.retrain.train_architecture` on a backend
 (:mod:`dagnas.evaluate.backends`: ``local`` processes or ``ray``).
@@ -28,7 +31,7 @@ from dagnas.compile import ChildNet
 from dagnas.data import DataSplits, load_dataset
 from dagnas.errors import DagnasError
 from dagnas.evaluate.backends import BACKENDS
-from dagnas.evaluate.candidates import sample_architectures
+from dagnas.evaluate.candidates import MAX_ENUMERATE, all_architectures, sample_architectures
 from dagnas.graph import canonical_hash, from_json_dict, to_json_dict
 from dagnas.measure.flops import count_macs
 from dagnas.spec.lower import lower
@@ -86,9 +89,10 @@ def run_job(job: Job) -> Evaluation:
 
 @dataclass(frozen=True)
 class EvalPlan:
-    """What to evaluate and how: ``sample`` candidates × ``seeds`` training seeds."""
+    """What to evaluate and how: ``sample`` candidates (or every architecture of
+    the space: ``exhaustive``, up to ``limit``) × ``seeds`` training seeds."""
 
-    sample: int
+    sample: int | None = None
     data: DataRef = DataRef()
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=1))
     seeds: int = 1
@@ -98,6 +102,8 @@ class EvalPlan:
     address: str | None = None
     rank_with: str | None = None
     pool: int = 4
+    exhaustive: bool = False
+    limit: int = MAX_ENUMERATE
 
 
 @dataclass
@@ -118,8 +124,11 @@ def budget_of(cfg: TrainConfig, data: DataRef) -> str:
 
 
 def candidates(graph: nx.DiGraph, plan: EvalPlan) -> list[nx.DiGraph]:
-    """The plan's candidates: ``sample`` drawn, or the predicted best ``sample`` of
-    ``pool × sample`` drawn when ``rank_with`` names a fitted predictor."""
+    """The plan's candidates: every one (``exhaustive``), ``sample`` drawn, or the
+    predicted best ``sample`` of ``pool × sample`` drawn when ``rank_with`` names
+    a fitted predictor."""
+    if plan.exhaustive or plan.sample is None:  # check_plan: not both
+        return all_architectures(graph, plan.limit)
     if plan.rank_with is None:
         return sample_architectures(graph, plan.sample, plan.sample_seed)
     predictor = load_predictor(plan.rank_with)
@@ -148,7 +157,15 @@ def check_plan(plan: EvalPlan) -> None:
     """DagnasError naming the first bad setting of ``plan``."""
     if plan.backend not in BACKENDS:
         raise DagnasError(BACKENDS.unknown_message(plan.backend))
-    for name in ("sample", "seeds", "workers", "pool"):
+    if (plan.sample is None) != plan.exhaustive:
+        raise DagnasError(
+            "say which candidates to train: a number to draw (sample) or every one"
+            " (exhaustive), not both"
+        )
+    if plan.exhaustive and plan.rank_with is not None:
+        raise DagnasError("rank_with picks among drawn candidates; it does not apply to all")
+    numbers = ("seeds", "workers", "pool", "limit") + (() if plan.exhaustive else ("sample",))
+    for name in numbers:
         value = getattr(plan, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise DagnasError(f"{name} must be an integer >= 1, got {value!r}")

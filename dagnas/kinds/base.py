@@ -5,7 +5,7 @@ A kind has a name (the ``kind:`` a YAML spec names), its spec model (a
 its lowering to the SearchGraph, its supernet body class (built as
 ``body(graph, search=True)`` for the supernet and ``search=False`` for a
 child network; ``forward(x, mixing)``), its parameter formula, its candidate
-drawer and the derivation rules that apply to it. Register one with the
+drawer and enumerator and the derivation rules that apply to it. Register one with the
 :func:`register_kind` decorator on a :class:`SpaceKind` subclass; the spec
 loader, ``lower``, the compiler, ``graph_params`` and the candidate sampler
 find it by name. Importing any module of :mod:`dagnas.kinds` registers the
@@ -14,6 +14,7 @@ built-in kinds (the package imports them).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import networkx as nx
@@ -66,6 +67,16 @@ class SpaceKind:
         """The part of a graph's ``macro`` that changes the child network (what
         :func:`dagnas.graph.canonical_hash` covers); all of it unless a kind says less."""
         return macro
+
+    def size(self, graph: nx.DiGraph) -> int:
+        """How many Architectures :meth:`enumerate` yields (isomorphic ones counted),
+        computed without building them."""
+        raise NotImplementedError
+
+    def enumerate(self, graph: nx.DiGraph) -> Iterator[nx.DiGraph]:
+        """Every Architecture of SearchGraph ``graph``'s space that its derivation
+        rule can produce (isomorphic ones possibly repeated)."""
+        raise NotImplementedError
 
 
 KINDS: Registry[SpaceKind] = Registry("space kind")

@@ -14,7 +14,9 @@ the resample schedule and the seed the initial blocks are drawn with.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import networkx as nx
@@ -33,6 +35,7 @@ from dagnas.samplers import (
     SAMPLERS,
     DagConstraints,
     UniformSampler,
+    enumerate_dags,
     make_sampler,
     space_size,
     stage_constraints,
@@ -236,3 +239,27 @@ class DenseBlocks(SpaceKind):
 
     def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
         return draw_blocks(graph, n, rng)
+
+    def size(self, graph: nx.DiGraph) -> int:
+        return math.prod(space_size(c) for c in _stage_spaces(graph))
+
+    def enumerate(self, graph: nx.DiGraph) -> Iterator[nx.DiGraph]:
+        """Every combination of one block per stage, each stage's blocks up to isomorphism."""
+        names = [st["name"] for st in graph.graph["macro"]["stages"]]
+        spaces = [enumerate_dags(c) for c in _stage_spaces(graph)]
+        for blocks in itertools.product(*spaces):
+            yield block_architecture(graph, dict(zip(names, blocks, strict=True)))
+
+
+def _stage_spaces(graph: nx.DiGraph) -> list[DagConstraints]:
+    """Each stage's constraints; DagnasError if a stage is too large to enumerate."""
+    out = []
+    for st in graph.graph["macro"]["stages"]:
+        c = DagConstraints.from_dict(st["constraints"])
+        if c.vertices > MAX_ENUMERATE_VERTICES:
+            raise DagnasError(
+                f"stage {st['name']} of space '{graph.graph.get('space')}' has {c.vertices}"
+                f" vertices; blocks are enumerated up to {MAX_ENUMERATE_VERTICES} vertices"
+            )
+        out.append(c)
+    return out

@@ -1,9 +1,12 @@
-"""What kinds whose choices are edge ops share: their derivation rules and drawer
-(:class:`EdgeOpKind`, the base of `darts_cell` and `dag`)."""
+"""What kinds whose choices are edge ops share: their derivation rules, drawer
+and enumerator (:class:`EdgeOpKind`, the base of `darts_cell` and `dag`)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
@@ -11,11 +14,11 @@ import numpy as np
 import torch
 
 from dagnas.engine import DERIVE_RULES
-from dagnas.engine.derive import Argmax, derive
-from dagnas.errors import SpecError
+from dagnas.engine.derive import Argmax, TopK, derive
+from dagnas.errors import DagnasError, SpecError
 from dagnas.graph import input_nodes, output_nodes
 from dagnas.kinds.base import SpaceKind
-from dagnas.ops import is_zero
+from dagnas.ops import OPS, is_zero
 from dagnas.spec.models import issue_at
 
 log = logging.getLogger(__name__)
@@ -97,9 +100,56 @@ def check_rule_fit(spec: Any, g: nx.DiGraph) -> None:
         )
 
 
+#: one edge's choice in an enumeration: (edge key, op index)
+Pick = tuple[str, int]
+
+
+def _enumerated_rule(graph: nx.DiGraph) -> tuple[str, int]:
+    """(rule name, k) of the rule an enumeration follows: ``argmax`` in place of
+    a rule that needs the supernet; DagnasError for rules keeping several ops."""
+    rule = dict(graph.graph["derive"])
+    name = rule["name"]
+    if getattr(DERIVE_RULES.get(name), "needs_model", False):
+        return "argmax", 0
+    if name not in ("argmax", "topk"):
+        raise DagnasError(
+            f"space '{graph.graph.get('space')}': derivation rule '{name}' may keep any subset"
+            " of an edge's ops, too many architectures to list; enumerate a space whose"
+            " derive is argmax or topk"
+        )
+    return name, int(rule.get("k", 2))
+
+
+def _edge_options(graph: nx.DiGraph, name: str, k: int) -> list[list[list[Pick]]]:
+    """Independent groups of options, an Architecture taking one option per group.
+
+    ``argmax``: one group per searched edge, one option per op. ``topk``: one
+    group per node, one option per choice of its k kept in-edges and a non-zero
+    op on each."""
+    searched = [d for _, _, d in graph.edges(data=True) if "ops" in d]
+    if name == "argmax":
+        return [[[(d["key"], i)] for i in range(len(d["ops"]))] for d in searched]
+    groups = []
+    for v in graph.nodes:
+        edges = sorted(
+            (d for _, _, d in graph.in_edges(v, data=True) if "ops" in d), key=lambda d: d["key"]
+        )
+        if not edges:
+            continue
+        options = []
+        for kept in itertools.combinations(edges, min(k, len(edges))):
+            live = [[i for i, op in enumerate(d["ops"]) if not OPS.get(op).zero] for d in kept]
+            live = [ops or list(range(len(d["ops"]))) for ops, d in zip(live, kept, strict=True)]
+            for ops in itertools.product(*live):
+                options.append([(d["key"], i) for d, i in zip(kept, ops, strict=True)])
+        groups.append(options)
+    return groups
+
+
 class EdgeOpKind(SpaceKind):
     """A kind whose searched edges choose ops: the edge-op rules, :func:`draw_ops`,
-    and the checks that every output is reached by ops that compute."""
+    the checks that every output is reached by ops that compute, and an
+    enumerator following the space's rule (``argmax`` or ``topk``)."""
 
     derive_rules = EDGE_RULES
 
@@ -119,3 +169,20 @@ class EdgeOpKind(SpaceKind):
 
     def draw(self, graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiGraph]:
         return draw_ops(graph, n, rng)
+
+    def size(self, graph: nx.DiGraph) -> int:
+        return math.prod(len(g) for g in _edge_options(graph, *_enumerated_rule(graph)))
+
+    def enumerate(self, graph: nx.DiGraph) -> Iterator[nx.DiGraph]:
+        """One-hot weights for each combination of options, through the space's rule."""
+        name, k = _enumerated_rule(graph)
+        groups = _edge_options(graph, name, k)
+        zeros = {
+            d["key"]: torch.zeros(len(d["ops"])) for _, _, d in graph.edges(data=True) if "ops" in d
+        }
+        rule = Argmax() if name == "argmax" else TopK(k)
+        for combo in itertools.product(*groups):
+            weights = {key: w.clone() for key, w in zeros.items()}
+            for key, i in itertools.chain.from_iterable(combo):
+                weights[key][i] = 1.0
+            yield rule(graph, weights)

@@ -3,12 +3,14 @@
 from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation, Softmax, alpha_dict
 from dagnas.relax.clipped import Clipped
 from dagnas.relax.hypernet import Hypernet
+from dagnas.relax.remedies import AuxiliarySkip, SmoothedSoftmax
 from dagnas.relax.sampled import Dirichlet, Gumbel
 from dagnas.relax.sigmoid import Sigmoid
 from dagnas.relax.sparse import Sparsemax, SparseSimplex
 
 __all__ = [
     "RELAXATIONS",
+    "AuxiliarySkip",
     "Clipped",
     "Dirichlet",
     "Gumbel",
@@ -17,6 +19,7 @@ __all__ = [
     "OpModules",
     "Relaxation",
     "Sigmoid",
+    "SmoothedSoftmax",
     "Softmax",
     "SparseSimplex",
     "Sparsemax",

@@ -36,6 +36,12 @@ class Relaxation(nn.Module):
     #: method needs or prefers; a spec fills those the user did not give.
     arch_defaults: ClassVar[dict[str, Any]] = {}
 
+    @classmethod
+    def arch_defaults_for(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """:attr:`arch_defaults` for a relaxation with these ``options`` (a method
+        whose reference code sets the optimizer by an option overrides this)."""
+        return dict(cls.arch_defaults)
+
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__()
         self.choices = dict(choices)
@@ -46,6 +52,10 @@ class Relaxation(nn.Module):
     def forward(self) -> Mixing:
         """Mixing weights used in a training forward pass (may be sampled)."""
         raise NotImplementedError
+
+    def weight_mixing(self) -> Mixing:
+        """Mixing weights of a weight step (default: :meth:`forward`'s)."""
+        return self()
 
     def final(self) -> Mixing:
         """Deterministic mixing weights: what derivation and reports read."""

@@ -73,12 +73,18 @@ class Dirichlet(Relaxation):
     concentration β = ELU(α) + 1 and w ~ Dir(β), sampled with pathwise
     (reparameterised) gradients. α ~ 1e-3·N(0, 1). The architecture loss
     adds ``kl_weight``·Σ KL(Dir(β) ‖ Dir(1)); the paper's optional
-    regulariser uses 1e-3, and the default here is 0 (off). ``final()`` is
-    the Dirichlet mean β/Σβ.
+    regulariser uses 1e-3, and the default here is 0 (off). With the KL term
+    the reference code (xiangning-chen/DrNAS, ``architect.py``) takes the
+    architecture weight decay off, so the spec fills ``search.arch.weight_decay``
+    = 0 unless given. ``final()`` is the Dirichlet mean β/Σβ.
     """
 
     class Options(Strict):
         kl_weight: float = Field(0.0, ge=0)
+
+    @classmethod
+    def arch_defaults_for(cls, options: dict[str, Any]) -> dict[str, Any]:
+        return {"weight_decay": 0.0} if options.get("kl_weight", 0) > 0 else {}
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import torch
 from pydantic import Field
 
+from dagnas.ops import is_zero
 from dagnas.registry import Strict
 from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, alpha_dict
 
@@ -20,22 +21,38 @@ class Sigmoid(Relaxation):
     architecture lr is 3e-3 (Adam); the spec fills it in unless
     ``search.arch.lr`` is given. Derive with ``derive: {name: threshold}``
     (keep ops with σ(α) > 0.85) as the paper does.
+
+    `none`/`zero` ops are not candidates in the reference code
+    (xiaomi-automl/FairDARTS): with ``drop_zero`` (default) their weight is
+    fixed at 0 and the zero-one term averages over the other ops. Under a
+    sigmoid a `none` gets no gradient from the classification loss, only from
+    the zero-one term, so it would drift; ``drop_zero: false`` keeps it.
     """
 
     class Options(Strict):
         zero_one_weight: float = Field(10.0, ge=0)
+        drop_zero: bool = True
 
     arch_defaults: ClassVar[dict[str, Any]] = {"lr": 3e-3}
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
         self.alpha = alpha_dict(choices, lambda n: 1e-3 * torch.randn(n))
+        drop = self.options.drop_zero
+        self.live_ops = {
+            k: torch.tensor([not (drop and is_zero(o)) for o in ops]) for k, ops in choices.items()
+        }
 
     def forward(self) -> Mixing:
-        return {k: torch.sigmoid(a) for k, a in self.alpha.items()}
+        return {k: torch.sigmoid(a) * self.live_ops[k].to(a.device) for k, a in self.alpha.items()}
+
+    def live(self) -> Mixing | None:
+        if not self.options.drop_zero:
+            return None
+        return {k: m.float() for k, m in self.live_ops.items()}
 
     def loss(self, mixing: Mixing) -> torch.Tensor | None:
         if self.options.zero_one_weight == 0:
             return None
-        w = torch.cat([m.flatten() for m in mixing.values()])
+        w = torch.cat([m[self.live_ops[k].to(m.device)] for k, m in mixing.items()])
         return -self.options.zero_one_weight * ((w - 0.5) ** 2).mean()

@@ -18,9 +18,9 @@ from pydantic import (
     model_validator,
 )
 
-from dagnas.data import DATASETS, dataset_key
+from dagnas.data import DATASETS, Augment, dataset_key, default_augment
 from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
-from dagnas.errors import SpecError, format_loc
+from dagnas.errors import DagnasError, SpecError, format_loc
 from dagnas.loggers import LOGGERS
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
@@ -60,6 +60,8 @@ class WeightOptim(Strict):
     """learning rate at the end of the cosine schedule"""
     momentum: float = Field(0.9, ge=0, lt=1)
     """SGD momentum"""
+    nesterov: bool = False
+    """Nesterov momentum, as the NAS-Bench-201 search configs use (with weight decay 5e-4)"""
     weight_decay: float = Field(3e-4, ge=0)
     """L2 weight decay of the network weights"""
     grad_clip: PositiveFloat | None = 5.0
@@ -136,12 +138,47 @@ class SearchConfig(Strict):
         description="val examples scored after each epoch (default: all; a --max-steps smoke"
         " run scores as many as it trains on)",
     )
+    step_order: Literal["arch_first", "weights_first"] = Field(
+        "arch_first",
+        description="per minibatch, the architecture step before the weight step (DARTS,"
+        " DrNAS) or after it (the NAS-Bench-201 loops)",
+    )
+    warmup_epochs: NonNegativeInt = Field(
+        0, description="epochs of weight steps alone before the architecture starts to move"
+    )
+    arch_data: Literal["val", "train"] = Field(
+        "val", description="the split the architecture steps draw their batches from"
+    )
+    augment: Augment | Literal["none", "default"] = Field(
+        "none",
+        description="augment the images of both halves during the search: 'default' is the"
+        " dataset's usual crop/flip (dagnas.data.default_augment), or {crop, flip, cutout}",
+    )
+    bench: str | None = Field(
+        None,
+        description="a tabular benchmark (CSV/Parquet) or NATS-Bench directory: after each"
+        " epoch, the score of the architecture derived then (bench_* in metrics.jsonl)",
+    )
+
+    def augmentation(self, input_shape: tuple[int, ...] | None = None) -> Augment:
+        """The augmentation the search applies (none, the data's default, or given);
+        DagnasError when it is on and ``input_shape`` (C, H, W) is not an image's."""
+        if isinstance(self.augment, Augment):
+            aug = self.augment
+        else:
+            aug = default_augment(self.data) if self.augment == "default" else Augment()
+        if aug.enabled and input_shape is not None and len(input_shape) != 3:
+            raise DagnasError(
+                f"search.augment crops and flips images, but the {self.data} inputs have shape"
+                f" {tuple(input_shape)}; remove search.augment"
+            )
+        return aug
 
     @model_validator(mode="after")
     def _arch_defaults(self) -> SearchConfig:
         """Fill the ``arch`` settings the relaxation asks for and the user left out
         (sparse_simplex: SGD without weight decay, its proximal step)."""
-        wanted = RELAXATIONS.get(self.relaxation.name).arch_defaults
+        wanted = RELAXATIONS.get(self.relaxation.name).arch_defaults_for(self.relaxation.options)
         missing = {k: v for k, v in wanted.items() if k not in self.arch.model_fields_set}
         if not missing:
             return self

@@ -83,6 +83,15 @@ register_method(
 )
 
 
+register_method(
+    Method(
+        "beta_darts",
+        "beta-DARTS (Ye et al. 2022): DARTS with the Beta-Decay regularizer ramped over the search",
+        {**_darts_like("softmax"), "regularizers": [{"name": "beta_decay"}]},
+    )
+)
+
+
 def known_methods() -> list[str]:
     """Preset names and relaxation names, sorted."""
     return sorted(set(METHODS.names()) | set(RELAXATIONS.names()))

@@ -23,8 +23,16 @@ import networkx as nx
 import numpy as np
 import torch
 
+from dagnas.bench import open_source
 from dagnas.compile import Supernet, compile_supernet
-from dagnas.engine.callbacks import Callback, OnStep, StepHook, mixing_table
+from dagnas.engine.callbacks import (
+    BenchScore,
+    Callback,
+    OnStep,
+    StepHook,
+    bench_record,
+    mixing_table,
+)
 from dagnas.engine.derive import derive
 from dagnas.engine.distributed import current
 from dagnas.engine.loop import Searcher, SearchResult
@@ -217,7 +225,9 @@ def run_search(
         write_config(run_dir, spec)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
-    callbacks: list[Callback] = run_watchers(spec, run_dir) if run_dir is not None else []
+    bench = open_source(cfg.bench) if cfg.bench else None
+    callbacks: list[Callback] = [BenchScore(bench)] if bench else []
+    callbacks += run_watchers(spec, run_dir) if run_dir is not None else []
     callbacks += [OnStep(on_step)] if on_step else []
     config = run_identity(spec)
     searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop, config=config)
@@ -232,6 +242,7 @@ def run_search(
     summary["warnings"] = loss_warnings(result.metrics, data.num_classes)
     for warning in summary["warnings"]:
         log.warning("%s", warning)
+    summary.update(bench_record(bench, arch) if bench else {})
     if run_dir is not None and here.is_main:
         write_architecture(arch, run_dir, mixing=mixing_table(model, mixing))
         atomic_write_json(run_dir / SUMMARY, summary)

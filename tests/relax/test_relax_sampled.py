@@ -23,7 +23,7 @@ def one_choice(cls, alpha, **options):
 
 
 def test_sigmoid_weights_and_zero_one_loss():
-    relax = one_choice(Sigmoid, [-2.0, 0.0, 1.0, 3.0])
+    relax = one_choice(Sigmoid, [-2.0, 0.0, 1.0, 3.0], drop_zero=False)
     w = relax()["e"]
     torch.testing.assert_close(w, torch.sigmoid(torch.tensor([-2.0, 0.0, 1.0, 3.0])))
     expected = -10 * ((w - 0.5) ** 2).mean()
@@ -32,6 +32,14 @@ def test_sigmoid_weights_and_zero_one_loss():
     loss.backward()
     grad = relax.alpha["e"].grad  # descending pushes each σ(α) away from 0.5
     assert grad[0] > 0 and grad[2] < 0 and grad[3] < 0 and grad[1] == 0
+
+
+def test_sigmoid_drops_none_by_default_as_fairdarts_does():
+    relax = one_choice(Sigmoid, [2.0, 0.0, 1.0, 3.0])
+    w = relax()["e"]
+    assert w[0] == 0 and relax.live()["e"].tolist() == [0.0, 1.0, 1.0, 1.0]
+    torch.testing.assert_close(w[1:], torch.sigmoid(torch.tensor([0.0, 1.0, 3.0])))
+    torch.testing.assert_close(relax.loss(relax()), -10 * ((w[1:] - 0.5) ** 2).mean())
 
 
 def test_gumbel_forward_is_one_hot_with_softmax_gradient():

@@ -1,0 +1,143 @@
+"""Search quality on tabular benchmarks of our own (benchmarks/tables/*.csv).
+
+For every method × seed on each table: one search of the table's space with
+``--bench`` (the derived architecture's table score after every epoch: the
+trajectory), and the final architecture's rank in the table, the share of the
+table at or above it (``top %``: 10 means the top tenth), its regret to the
+table's best, and how far it fell from its best epoch (``drop``). Rows are
+appended to ``--out`` (JSON lines) as they finish, and a re-run skips the rows
+it holds; the summary (mean over seeds per table × method) is printed and
+written beside it as ``<out>.json``.
+
+    python -m benchmarks.quality                      # every table, method, 3 seeds
+    python -m benchmarks.quality --tables nb201_tiny --methods darts,gumbel --seeds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchmarks.build_tables import TABLES
+from benchmarks.common import table, write_json
+from dagnas.bench import load_table
+from dagnas.errors import DagnasError
+from dagnas.io import append_jsonl, read_jsonl
+from dagnas.spaces import load_space
+from dagnas.workflows.methods import apply_method, resolve_method
+from dagnas.workflows.search import run_search
+
+OUT = Path(__file__).resolve().parent / "results" / "quality.jsonl"
+METHODS = ["darts", "dirichlet", "gumbel", "sigmoid", "sparse_simplex", "hypernet", "crb"]
+METRIC = "accuracy"
+ORDER = ["nb201_tiny", "dense5_digits", "mlp_dag"]
+SUMMARY_COLUMNS = ["table", "method", "seeds", "top %", "regret", "final", "best epoch", "drop"]
+
+
+def table_scores(name: str) -> dict[str, float]:
+    """``{architecture string: mean accuracy}`` of a built table."""
+    return {k: v[METRIC] for k, v in load_table(TABLES[name].csv).scores.items()}
+
+
+def place(score: float, scores: list[float]) -> dict[str, float]:
+    """Rank (1 = best), top % (share of the table scoring at least as well) and regret."""
+    above = sum(s > score for s in scores)
+    ties = sum(s == score for s in scores)
+    return {
+        "rank": above + 1,
+        "top_pct": 100 * (above + max(ties, 1)) / len(scores),
+        "regret": max(scores) - score,
+    }
+
+
+def search_once(name: str, method: str, seed: int, epochs: int) -> dict[str, Any]:
+    """One search of table ``name``'s space with ``method``; its row."""
+    spec = load_space(TABLES[name].space)
+    search = {"seed": seed, "epochs": epochs, "device": "cpu", "bench": str(TABLES[name].csv)}
+    spec = apply_method(spec, resolve_method(method), **search)
+    start = time.perf_counter()
+    outcome = run_search(spec, None)
+    key = f"bench_{METRIC}"
+    trajectory = [m.get(key) for m in outcome.metrics]
+    final = outcome.summary.get(key)
+    scores = list(table_scores(name).values())
+    row: dict[str, Any] = {
+        "arch": outcome.summary.get("bench_arch"),
+        "final": final,
+        "trajectory": trajectory,
+        "wall_time": time.perf_counter() - start,
+        "val_acc": outcome.summary.get("val_acc"),
+    }
+    if final is None or None in trajectory:
+        return {**row, "error": "an architecture derived is not in the table"}
+    best = max(trajectory)
+    return {**row, **place(final, scores), "best_epoch": best, "drop": best - trajectory[-1]}
+
+
+def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean over seeds per (table, method), in the order first met."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["table"], r["method"]), []).append(r)
+    out = []
+    for (name, method), runs in groups.items():
+        ok = [r for r in runs if "error" not in r]
+        line: dict[str, Any] = {"table": name, "method": method, "seeds": f"{len(ok)}/{len(runs)}"}
+        for col, field in [
+            ("top %", "top_pct"),
+            ("regret", "regret"),
+            ("final", "final"),
+            ("best epoch", "best_epoch"),
+            ("drop", "drop"),
+        ]:
+            line[col] = statistics.fmean(r[field] for r in ok) if ok else None
+        out.append(line)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", nargs="+", choices=sorted(TABLES), default=ORDER)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    torch.set_num_threads(1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    done = {(r["table"], r["method"], r["seed"], r["epochs"]) for r in read_jsonl(args.out)}
+    for name in args.tables:
+        for method in methods:
+            for seed in range(args.seeds):
+                key = (name, method, seed, args.epochs)
+                if key in done:
+                    continue
+                try:
+                    row = search_once(name, method, seed, args.epochs)
+                except DagnasError as e:
+                    row = {"error": str(e)}
+                head = {"table": name, "method": method, "seed": seed, "epochs": args.epochs}
+                append_jsonl(args.out, head | row)
+                print(f"{name} {method} seed {seed}: {row.get('top_pct', row.get('error'))}")
+    rows = [
+        r
+        for r in read_jsonl(args.out)
+        if r["epochs"] == args.epochs and r["table"] in args.tables and r["method"] in methods
+    ]
+    rows.sort(key=lambda r: (args.tables.index(r["table"]), methods.index(r["method"])))
+    summary = summarise(rows)
+    write_json(args.out.with_suffix(".json"), {"epochs": args.epochs, "summary": summary})
+    print(table(summary, SUMMARY_COLUMNS))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
