@@ -7,15 +7,19 @@ a descheduled partner waits a whole scheduler slice; a run then slows down
 many times over. So the default here is one thread unless the work per step
 is large enough to pay for more, never more threads than the cores this
 process may run on (``os.sched_getaffinity``: a cgroup or ``taskset`` limit),
-and no more than the cores other processes leave idle (the one-minute load
-average, read when the work starts). ``--threads N`` or the ``DAGNAS_THREADS``
-environment variable overrides it.
+and no more than the cores other processes leave idle (the kernel's count of
+runnable threads, sampled when the work starts and again after every search
+epoch). ``--threads N`` or the ``DAGNAS_THREADS`` environment variable
+overrides it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import statistics
+import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -27,8 +31,10 @@ log = logging.getLogger(__name__)
 
 ENV = "DAGNAS_THREADS"
 #: Multiply-accumulates of one training step (forward, one batch) from which a
-#: second thread pays for itself on an idle machine (benchmarks/load.py).
-MACS_PER_THREAD = 2e8
+#: second thread pays for itself on an idle machine (benchmarks/load.py: the
+#: default space's step, about 1e8, runs faster on two idle cores than on one).
+MACS_PER_THREAD = 5e7
+LOADAVG = Path("/proc/loadavg")
 
 
 def available_cores() -> int:
@@ -39,13 +45,27 @@ def available_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def idle_cores() -> float:
-    """The available cores less the machine's one-minute load average (its busy cores)."""
+def busy_cores(samples: int = 5, every: float = 0.02) -> float:
+    """Threads of other processes runnable now: the median over a few samples of
+    the kernel's runnable count (``/proc/loadavg``) less this process's one;
+    where there is no such file, the one-minute load average."""
     try:
-        busy = os.getloadavg()[0]
-    except OSError:  # no load average on this platform
-        busy = 0.0
-    return available_cores() - busy
+        counts = []
+        for i in range(samples):
+            counts.append(int(LOADAVG.read_text().split()[3].split("/")[0]) - 1)
+            if i + 1 < samples:
+                time.sleep(every)
+        return float(max(statistics.median(counts), 0))
+    except (OSError, IndexError, ValueError):
+        try:
+            return os.getloadavg()[0]
+        except OSError:  # no load average on this platform either
+            return 0.0
+
+
+def idle_cores() -> float:
+    """The available cores less the busy ones."""
+    return available_cores() - busy_cores()
 
 
 def requested_threads(given: int | None = None) -> int | None:
@@ -92,8 +112,11 @@ def use_threads_for(
 ) -> int:
     """:func:`use_threads` for training ``model`` on batches of ``batch`` examples of
     ``input_shape``; the forward that counts the work leaves torch's RNG as it was."""
-    if requested_threads(given) is not None:
-        return use_threads(given)
+    return use_threads(given, step_macs(model, input_shape, batch))
+
+
+def step_macs(model: nn.Module, input_shape: tuple[int, ...], batch: int) -> int:
+    """Multiply-accumulates of ``model``'s forward on a batch; the forward that
+    counts them leaves torch's RNG as it was."""
     with torch.random.fork_rng(devices=[]):
-        macs = count_macs(model, input_shape) * batch
-    return use_threads(given, macs)
+        return count_macs(model, input_shape) * batch

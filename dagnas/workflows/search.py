@@ -45,7 +45,7 @@ from dagnas.loggers.callbacks import run_watchers
 from dagnas.spaces import load_space
 from dagnas.spec.lower import lower
 from dagnas.spec.overrides import apply_overrides
-from dagnas.training.threads import use_threads_for
+from dagnas.training.threads import step_macs, use_threads
 from dagnas.versions import HASH_SCHEME
 from dagnas.workflows.rundir import (
     SUMMARY,
@@ -199,6 +199,17 @@ def _decidedness(arch: nx.DiGraph) -> dict[str, Any]:
     return {"choice_margins": margins, "near_uniform": flat}
 
 
+class ThreadPolicy(Callback):
+    """After every epoch, the thread policy again for steps of ``macs``: other
+    processes that started or ended meanwhile change the idle cores."""
+
+    def __init__(self, macs: int):
+        self.macs = macs
+
+    def on_epoch_end(self, searcher: Any, record: Any, mixing: Any, history: Any) -> None:
+        use_threads(None, self.macs)
+
+
 def run_search(
     spec: Any,
     run_dir: Path | None,
@@ -219,7 +230,8 @@ def run_search(
     data = load_search_data(cfg)
     seed_all(cfg.seed)
     model = build_supernet(spec, data.input_shape, data.num_classes).to(device)
-    use_threads_for(model, data.input_shape, cfg.batch_size)
+    macs = step_macs(model, data.input_shape, cfg.batch_size)
+    use_threads(None, macs)
     spec = with_shapes(spec, data)
     if run_dir is not None and here.is_main:  # a resumed run records its new epochs etc.
         write_config(run_dir, spec)
@@ -228,6 +240,7 @@ def run_search(
     bench = open_source(cfg.bench) if cfg.bench else None
     callbacks: list[Callback] = [BenchScore(bench)] if bench else []
     callbacks += run_watchers(spec, run_dir) if run_dir is not None else []
+    callbacks.append(ThreadPolicy(macs))
     callbacks += [OnStep(on_step)] if on_step else []
     config = run_identity(spec)
     searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop, config=config)

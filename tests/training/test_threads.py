@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from dagnas.errors import DagnasError
+from dagnas.training import threads
 from dagnas.training.threads import (
     ENV,
     MACS_PER_THREAD,
@@ -21,7 +22,7 @@ from dagnas.training.threads import (
 
 def test_small_work_gets_one_thread_and_large_work_the_cores(monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(threads, "busy_cores", lambda: 0.0)
     assert choose_threads() == 1
     assert choose_threads(step_macs=MACS_PER_THREAD / 10) == 1
     assert choose_threads(step_macs=MACS_PER_THREAD * 1e6) == available_cores()
@@ -30,9 +31,9 @@ def test_small_work_gets_one_thread_and_large_work_the_cores(monkeypatch):
 def test_busy_cores_are_left_to_the_processes_using_them(monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     cores = available_cores()
-    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 1.0, 0.0, 0.0))
+    monkeypatch.setattr(threads, "busy_cores", lambda: cores - 1.0)
     assert choose_threads(step_macs=MACS_PER_THREAD * 1e6) == 1
-    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 5.0, 0.0, 0.0))
+    monkeypatch.setattr(threads, "busy_cores", lambda: cores + 5.0)
     assert choose_threads(step_macs=MACS_PER_THREAD * 1e6) == 1
 
 
@@ -89,3 +90,15 @@ def test_the_threads_option_reaches_the_policy(monkeypatch, tmp_path):
     assert os.environ[ENV] == "3" and seen and set(seen) == {3}
     result = CliRunner().invoke(main, ["train", "--help"])
     assert "--threads" in result.output
+
+
+@pytest.mark.skipif(not threads.LOADAVG.exists(), reason="no /proc/loadavg here")
+def test_a_spinning_process_counts_as_busy():
+    quiet = threads.busy_cores()
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busy = max(threads.busy_cores() for _ in range(3))
+    finally:
+        spin.kill()
+        spin.wait()
+    assert busy >= min(quiet + 1, 1)
