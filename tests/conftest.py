@@ -16,6 +16,7 @@ from dagnas.spec import parse_spec
 # The suite's tensors are tiny: one intra-op thread is faster, and far faster (10x+)
 # when other processes share the 2 cores and threads thrash.
 torch.set_num_threads(1)
+os.environ["DAGNAS_THREADS"] = "1"  # what the thread policy of searches and trainings reads
 
 # Property tests on shared, loaded machines: no per-example deadline (timings
 # vary 20x with load), no example database left in the checkout.
