@@ -16,6 +16,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -124,3 +125,14 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
                 raise RunError(f"{path}:{i + 1}: not a JSON line; fix or delete it") from None
             log.warning("%s: dropping a torn last line", path)
     return records
+
+
+def new_folder(prefix: str, parent: str | Path = "runs") -> Path:
+    """``PARENT/PREFIX-YYYYMMDD-HHMMSS`` (``-2``, ``-3``... if taken): a default
+    output folder that never reuses an existing one (not created here)."""
+    base = Path(parent) / f"{prefix}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder

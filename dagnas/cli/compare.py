@@ -10,13 +10,13 @@ import click
 
 from dagnas.cli.options import (
     data_options,
-    default_folder,
     device_option,
     json_option,
     out_option,
     quiet_option,
     set_option,
 )
+from dagnas.io import new_folder
 
 
 @click.command()
@@ -63,7 +63,7 @@ def compare(
     chosen = parse_methods(methods)
     data = {k: budget.pop(k) for k in ("data", "data_root", "data_limit")}
     spec = apply_overrides(with_search(load_space(space), **data), overrides, origin="--set")
-    folder = Path(out) if out else default_folder(f"compare-{spec.name}")
+    folder = Path(out) if out else new_folder(f"compare-{spec.name}")
     rows = run_compare(
         spec,
         chosen,

@@ -10,7 +10,6 @@ import click
 
 from dagnas.cli.options import (
     data_options,
-    default_folder,
     json_option,
     out_option,
     quiet_option,
@@ -18,6 +17,7 @@ from dagnas.cli.options import (
     store_filters,
     train_options,
 )
+from dagnas.io import new_folder
 
 PREDICTOR = "predictor.pt"
 
@@ -128,7 +128,7 @@ def analyze(
     """
     from dagnas.analysis.report import REPORT, analyze
 
-    folder = Path(out) if out else default_folder(f"analyze-{Path(store).stem}")
+    folder = Path(out) if out else new_folder(f"analyze-{Path(store).stem}")
     columns = [c.strip() for c in by.split(",") if c.strip()]
     result = analyze(read_rows(store, **where), folder, columns, boot, seed, source=store)
     lines = {}
@@ -188,7 +188,7 @@ def predict_fit(
     predictor, fit = fit_predictor(
         read_rows(store, **where), PredictorConfig(epochs=fit_epochs, **opts), splits
     )
-    folder = Path(out) if out else default_folder(f"predict-{Path(store).stem}")
+    folder = Path(out) if out else new_folder(f"predict-{Path(store).stem}")
     path = folder / PREDICTOR
     folder.mkdir(parents=True, exist_ok=True)
     predictor.save(path)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -25,7 +23,6 @@ from dagnas.spec.overrides import parse_assignment
 Decorator = Callable[[Any], Any]
 DATA_HELP = "digits, mnist, fashion_mnist, cifar10, mnist1d, or an .npz."
 DEVICES = click.Choice(["auto", "cpu", "cuda"])
-RUNS = Path("runs")
 #: keys of the root context's ``meta``: set by -v/-q wherever they are given
 VERBOSE, QUIET = "dagnas.verbose", "dagnas.quiet"
 
@@ -114,17 +111,6 @@ def json_option() -> Decorator:
     return click.option(
         "--json", "as_json", is_flag=True, help="Print the result as JSON on stdout."
     )
-
-
-def default_folder(prefix: str) -> Path:
-    """``runs/PREFIX-YYYYMMDD-HHMMSS``, with ``-2``, ``-3``... if it exists: never reused."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = RUNS / f"{prefix}-{stamp}"
-    folder, n = base, 1
-    while folder.exists():
-        n += 1
-        folder = base.with_name(f"{base.name}-{n}")
-    return folder
 
 
 def out_option(what: str) -> Decorator:

@@ -10,7 +10,6 @@ from click.core import ParameterSource
 
 from dagnas.cli.options import (
     data_options,
-    default_folder,
     device_option,
     json_option,
     logger_option,
@@ -18,6 +17,7 @@ from dagnas.cli.options import (
     seed_option,
     train_options,
 )
+from dagnas.io import new_folder
 
 
 @click.command()
@@ -68,7 +68,7 @@ def train(
     else:
         if (arch is None) == (genotype is None) or (genotype is None) != (space is None):
             raise click.UsageError("give ARCH, or --genotype with --space")
-        folder = Path(out) if out else default_folder(f"train-{data}")
+        folder = Path(out) if out else new_folder(f"train-{data}")
         given = {
             k: v for k, v in opts.items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT
         }

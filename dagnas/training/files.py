@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +35,6 @@ CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
 RESULT = "result.json"
 FORMAT = "dagnas-model/1"
-
-
-def default_train_dir(name: str) -> Path:
-    """``runs/train-NAME-TIME`` for data ``name`` (a dataset name or a file path)."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"train-{Path(name).stem}-{stamp}"
-    out, k = base, 1
-    while out.exists():
-        k += 1
-        out = base.with_name(f"{base.name}-{k}")
-    return out
 
 
 def holds_retraining(folder: Path) -> bool:

@@ -18,7 +18,6 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from dagnas.data import DataSplits, load_dataset
 from dagnas.engine.checkpoint import CHECKPOINT
 from dagnas.errors import RunError
 from dagnas.export import read_json
-from dagnas.io import atomic_write_text, read_jsonl
+from dagnas.io import atomic_write_text, new_folder, read_jsonl
 from dagnas.spec import SearchConfig, parse_spec
 from dagnas.spec import load_space as load_space_file
 
@@ -56,7 +55,7 @@ def dump_spec(spec: Any) -> str:
 
 def default_out(spec: Any) -> Path:
     """``runs/NAME-TIME``: where a run goes without ``--out``."""
-    return Path("runs") / f"{spec.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    return new_folder(spec.name)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import dagnas
 from dagnas.cli import main
-from dagnas.cli.options import default_folder
+from dagnas.io import new_folder
 from tests.cli.test_cli_run import TINY
 
 #: commands whose output is itself the result in a fixed format
@@ -93,10 +93,10 @@ def test_default_folders_are_timestamped_and_never_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    first = default_folder("train-digits")
+    first = new_folder("train-digits")
     assert first.parent == Path("runs") and first.name.startswith("train-digits-20")
     first.mkdir(parents=True)
-    assert default_folder("train-digits") != first
+    assert new_folder("train-digits") != first
 
 
 @pytest.mark.slow
