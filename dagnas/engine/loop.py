@@ -57,6 +57,7 @@ from dagnas.engine.distributed import Dist, current
 from dagnas.engine.guard import Divergence, Guard
 from dagnas.engine.hypergrad import Objective
 from dagnas.engine.rng import rng_state, set_rng_state
+from dagnas.engine.setup import fresh_sums, optimizers, zero_fraction
 from dagnas.relax import Mixing
 from dagnas.spec import SearchConfig
 from dagnas.training.common import cosine_lr, eval_mode, score_logits
@@ -76,35 +77,6 @@ class SearchResult:
     interrupted: bool = False
     #: times the divergence guard rolled the search back
     rollbacks: int = 0
-
-
-def zero_fraction(mixing: Mixing) -> float:
-    total = sum(w.numel() for w in mixing.values())
-    return sum(int((w == 0).sum()) for w in mixing.values()) / max(total, 1)
-
-
-def optimizers(model: Supernet, cfg: SearchConfig) -> tuple[torch.optim.Optimizer, ...]:
-    """The weights' SGD and the architecture's Adam or SGD, as ``cfg`` sets them."""
-    w, a = cfg.weights, cfg.arch
-    w_opt = torch.optim.SGD(
-        model.weights(),
-        lr=w.lr,
-        momentum=w.momentum,
-        weight_decay=w.weight_decay,
-        nesterov=w.nesterov,
-    )
-    if a.optimizer == "adam":
-        a_opt: torch.optim.Optimizer = torch.optim.Adam(
-            model.arch_parameters(), lr=a.lr, betas=a.betas, weight_decay=a.weight_decay
-        )
-    else:
-        a_opt = torch.optim.SGD(model.arch_parameters(), lr=a.lr, weight_decay=a.weight_decay)
-    return w_opt, a_opt
-
-
-def fresh_sums() -> dict[str, float]:
-    """The running sums of an epoch, before its first step."""
-    return {"batches": 0, "loss": 0.0, "correct": 0, "seen": 0, "arch_steps": 0, "time": 0.0}
 
 
 class Searcher:
