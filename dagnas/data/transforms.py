@@ -54,19 +54,18 @@ PUBLISHED_STATS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 
 
 class Augment(BaseModel):
-    """Which augmentations to apply to training images; all off by default.
+    """Which augmentations to apply to training images; all off by default."""
 
-    ``crop``: pad every side by this many pixels, then crop back to the
-    original size at a uniformly random offset (0 = off). ``flip``: mirror
-    left-right with probability 1/2. ``cutout``: zero one square of this side
-    whose centre is uniform over the image, clipped at the borders (0 = off).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     crop: NonNegativeInt = 0
+    """pad every side by this many pixels, then crop back to the original size at
+    a uniformly random offset (0 = off)"""
     flip: bool = False
+    """mirror left-right with probability 1/2"""
     cutout: NonNegativeInt = 0
+    """zero one square of this side whose centre is uniform over the image,
+    clipped at the borders (0 = off)"""
 
     @property
     def enabled(self) -> bool:
