@@ -25,7 +25,7 @@ from torch import nn
 
 from dagnas.compile import ChildNet
 from dagnas.compile.darts import DartsNetwork
-from dagnas.data import DataSplits, augment_batch, load_dataset
+from dagnas.data import DataSplits, augment_batch, load_dataset, materialise
 from dagnas.engine.batches import Batches
 from dagnas.errors import DagnasError, RunError
 from dagnas.export import read_json, write_json
@@ -88,6 +88,7 @@ class Retraining:
         device: torch.device | str = "cpu",
     ):
         cfg = self.protocol = protocol
+        data = materialise(data)  # an image folder's files, read once into tensors
         torch.manual_seed(cfg.seed)
         self.arch = scale_architecture(arch, cfg.channels, cfg.layers)
         self.model = ChildNet(self.arch, auxiliary=cfg.auxiliary_weight > 0).to(device)
@@ -275,6 +276,7 @@ def retrain(
     ``source`` (the keyword arguments of :func:`dagnas.data.load_dataset` that
     gave ``data``) lets :func:`resume` reload the data by itself.
     """
+    data = materialise(data)
     check_compatible(arch, data)
     run = Retraining(arch, data, as_protocol(protocol), device)
     if out is not None:

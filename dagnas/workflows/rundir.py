@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 import yaml
 
-from dagnas.data import DataSplits, load_dataset
+from dagnas.data import DataSplits, load_dataset, materialise
 from dagnas.engine.checkpoint import CHECKPOINT
 from dagnas.errors import RunError
 from dagnas.export import read_json
@@ -42,10 +42,13 @@ LOCK = ".dagnas.lock"
 
 def load_search_data(cfg: SearchConfig) -> DataSplits:
     """The dataset of a search config, split as its search splits it: the one way
-    a search's data is loaded, so a re-derivation or a retraining sees the same."""
-    return load_dataset(
+    a search's data is loaded, so a re-derivation or a retraining sees the same.
+    Held in memory (an image folder's files are read once), as the search's
+    batches are drawn from tensors."""
+    data = load_dataset(
         cfg.data, cfg.data_root, seed=cfg.seed, val_fraction=cfg.val_fraction, limit=cfg.data_limit
     )
+    return materialise(data)
 
 
 def dump_spec(spec: Any) -> str:
