@@ -100,6 +100,14 @@ register_method(
         {**_darts_like("softmax"), "early_stop": {"name": "darts_plus"}},
     )
 )
+register_method(
+    Method(
+        "pc_darts",
+        "PC-DARTS (Xu et al. 2020): DARTS with partial channels (K=4) and edge normalisation",
+        _darts_like("softmax"),
+        {"partial_channels": 4, "edge_normalisation": True},
+    )
+)
 
 
 def known_methods() -> list[str]:
