@@ -10,7 +10,9 @@ DARTS+ ends the search when one of two criteria holds after an epoch:
 
 The loop asks after each epoch's checks and before its checkpoint; when the
 rule says stop, that epoch is the search's last and the architecture derived
-from its mixing weights is the result (:mod:`dagnas.engine.loop`).
+from its mixing weights is the result (:mod:`dagnas.engine.loop`). The
+checkpoint holds the verdict: a stopped run that is resumed (even with more
+epochs) stays stopped and derives the same architecture.
 """
 
 from __future__ import annotations
