@@ -58,7 +58,7 @@ class Cell(nn.Module):
         )
         self.part = c // m.get("partial_channels", 1) if search else c
         norm = g.graph.get("edge_norm", {}) if search else {}
-        self.edge_norm = {int(n.split(":")[1]): (n, keys) for n, keys in norm.items() if n in nodes}
+        self.edge_norm = {g.nodes[n]["index"]: (n, ks) for n, ks in norm.items() if n in nodes}
         self.edges = nn.ModuleDict()
         shared: dict[int, dict[str, nn.Module]] = {i: {} for i in range(self.n_all)}
         self.keys: dict[int, list[tuple[int, str]]] = {j: [] for j in range(self.n_in, self.n_all)}

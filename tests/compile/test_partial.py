@@ -12,9 +12,10 @@ from dagnas.compile.edge import Fanout, MixedEdge, NodeSum
 from dagnas.compile.partial import PartialEdge, channel_shuffle
 from dagnas.engine.callbacks import mixing_table
 from dagnas.engine.derive import derive
+from dagnas.engine.loop import Searcher
 from dagnas.errors import SpecError
 from dagnas.graph import canonical_hash
-from dagnas.spec import parse_spec
+from dagnas.spec import SearchConfig, parse_spec
 from dagnas.spec.lower import lower
 from dagnas.workflows.methods import apply_method, resolve_method
 
@@ -150,3 +151,17 @@ def test_pc_darts_preset_sets_the_space_fields():
     spec = apply_method(parse_spec(SPACE), resolve_method("pc_darts"))
     assert spec.partial_channels == 4 and spec.edge_normalisation
     assert spec.search.relaxation.name == "softmax"
+
+
+def test_the_search_steps_edge_weights_with_alpha():
+    g = graph(partial_channels=4, edge_normalisation=True)
+    net = supernet(g)
+    before = net.relaxation.alpha["reduce:3"].detach().clone()
+    gen = torch.Generator().manual_seed(0)
+    data = (torch.randn(16, 1, 8, 8, generator=gen), torch.randint(0, 3, (16,), generator=gen))
+    cfg = SearchConfig.model_validate(
+        {"epochs": 1, "max_steps": 1, "batch_size": 8, "arch": {"lr": 0.1}}
+    )
+    result = Searcher(net, data, data, cfg).run()
+    assert not torch.equal(net.relaxation.alpha["reduce:3"], before)
+    assert set(result.mixing["reduce:3"].shape) == {3}
