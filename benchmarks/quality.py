@@ -73,6 +73,7 @@ def search_once(name: str, method: str, seed: int, epochs: int) -> dict[str, Any
         "trajectory": trajectory,
         "wall_time": time.perf_counter() - start,
         "val_acc": outcome.summary.get("val_acc"),
+        "early_stop": outcome.summary.get("early_stop"),
     }
     if final is None or None in trajectory:
         return {**row, "error": "an architecture derived is not in the table"}
