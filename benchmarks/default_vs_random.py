@@ -3,13 +3,14 @@
 The default ``dagnas run`` (the ``darts_digits`` space and its ``search:``
 settings) is searched with several seeds; each derived architecture and
 ``--random`` architectures drawn uniformly from the same space (distinct up to
-isomorphism) are retrained from scratch the same way (``dagnas train``'s plain
-protocol at the searched size, on the search's data, ``--train-seeds`` seeds
-each; the random ones are kept in a cache beside ``--out`` and reused by runs
-that change only the search settings). Reported per searched architecture:
-its mean test accuracy, its rank among the random ones, whether it beats
-their median, and the search's choice margins (the chosen op's lead over
-the runner-up per edge). Writes JSON and prints a table:
+isomorphism) are retrained from scratch the same way (the plain protocol of
+``dagnas train`` at the searched size, on the search's data, shorter and with
+larger batches by default; ``--train-seeds`` seeds each). The random ones are
+kept in a cache beside ``--out`` and reused by runs that change only the
+search settings. Reported per searched architecture: its mean test accuracy,
+its rank among the random ones, whether it beats their median, and the
+search's choice margins (the chosen op's lead over the runner-up per edge).
+Writes JSON and prints a table:
 
     PYTHONPATH=. python -m benchmarks.default_vs_random --threads 1
     PYTHONPATH=. python -m benchmarks.default_vs_random --set search.arch.lr=0.01
@@ -39,7 +40,15 @@ def retrained(arch: nx.DiGraph, data: Any, args: argparse.Namespace) -> dict[str
     """Mean and per-seed test accuracy of ``arch`` retrained with every train seed."""
     accs = []
     for seed in range(args.train_seeds):
-        result = dagnas.retrain(arch, data, epochs=args.epochs, seed=seed, device="cpu")
+        result = dagnas.retrain(
+            arch,
+            data,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            seed=seed,
+            device="cpu",
+        )
         accs.append(result["test_acc"])
     params = result["params"]
     return {"mean": statistics.mean(accs), "accs": accs, "params": params}
@@ -66,7 +75,8 @@ def random_rows(spec: Any, data: Any, args: argparse.Namespace) -> list[dict[str
     """The random architectures retrained, read from a cache beside ``--out`` when a
     run with the same space, data, count, epochs and train seeds made it before
     (the search settings do not change them)."""
-    key = f"{args.space}-{spec.search.data}-n{args.random}-e{args.epochs}-t{args.train_seeds}"
+    key = f"{args.space}-{spec.search.data}-n{args.random}-t{args.train_seeds}"
+    key += f"-e{args.epochs}-b{args.batch_size}-lr{args.lr}"
     cache = Path(args.out).with_name(f"random-{key}.json")
     if cache.exists():
         return json.loads(cache.read_text())
@@ -86,7 +96,9 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2], help="search seeds")
     p.add_argument("--random", type=int, default=10, help="random architectures")
     p.add_argument("--train-seeds", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=10, help="retraining epochs")
+    p.add_argument("--epochs", type=int, default=5, help="retraining epochs")
+    p.add_argument("--batch-size", type=int, default=128, help="retraining batch")
+    p.add_argument("--lr", type=float, default=0.05, help="retraining SGD lr (cosine)")
     p.add_argument("--threads", type=int)
     p.add_argument("--out", default="benchmarks/results/default_vs_random.json")
     args = p.parse_args()
@@ -112,7 +124,8 @@ def main() -> None:
         summary["searched_mean"] = statistics.mean(r["mean"] for r in rows)
         summary["beats_median"] = f"{sum(r['beats_median'] for r in rows)}/{len(rows)}"
         summary["margin_median"] = statistics.median(r["margin_median"] for r in rows)
-    settings = {"space": args.space, "set": args.sets, "epochs": args.epochs}
+    names = ("space", "sets", "epochs", "batch_size", "lr", "train_seeds")
+    settings = {k: getattr(args, k) for k in names}
     write_json(
         args.out,
         {
