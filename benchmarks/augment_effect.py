@@ -30,7 +30,7 @@ from dagnas.training.retrain import retrain
 def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
     """One retraining per (augmentation on/off, seed): its settings and figures."""
     rows = []
-    for augmented in (True, False):
+    for augmented in args.sides:
         for seed in args.seeds:
             data = load_dataset("cifar10", args.data, seed=seed, limit=args.limit)
             spec = load_space("darts_cifar10")
@@ -53,7 +53,7 @@ def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
-    for augmented in (True, False):
+    for augmented in sorted({r["augmented"] for r in rows}, reverse=True):
         accs = [r["test_acc"] for r in rows if r["augmented"] == augmented]
         std = statistics.stdev(accs) if len(accs) > 1 else 0.0
         out.append({"augmented": augmented, "mean": statistics.mean(accs), "std": std})
@@ -71,10 +71,14 @@ def main() -> None:
     p.add_argument("--limit", type=int, help="use N training images (default: all)")
     p.add_argument("--cutout", type=int, default=0, help="cutout length with augmentation")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument(
+        "--only", choices=["with", "without"], help="one side (e.g. sides in parallel processes)"
+    )
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int)
     p.add_argument("--out", default="augment_effect.json")
     args = p.parse_args()
+    args.sides = [s for s in (True, False) if args.only in (None, "with" if s else "without")]
     set_threads(args.threads)
     args.device = pick_device(args.device)
     rows = runs(args)

@@ -137,7 +137,8 @@ def main() -> None:
         },
     )
     columns = ["seed", "mean", "random_below", "beats_median", "margin_median", "search_s"]
-    print(table(rows, columns))
+    if rows:
+        print(table(rows, columns))
     print(table([summary], list(summary)))
     print(f"wrote {args.out}")
 
