@@ -61,7 +61,9 @@ class Cell(nn.Module):
             i, j = g.nodes[u]["index"], g.nodes[v]["index"]
             stride = 2 if reduction and i < self.n_in else 1
             key = d.get("key", f"{cell}:{i}->{j}")
-            self.edges[f"{i}->{j}"] = MixedEdge(edge_ops(d), c, c, stride, search, key, shared[i])
+            pool_bn = m.get("pool_batchnorm", True)
+            edge = MixedEdge(edge_ops(d), c, c, stride, search, key, shared[i], pool_bn=pool_bn)
+            self.edges[f"{i}->{j}"] = edge
             self.keys[j].append((i, key))
         # DARTS-PRIME: normalise each intermediate node's sum during the search only
         self.norms = nn.ModuleList(

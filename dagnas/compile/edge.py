@@ -79,6 +79,8 @@ class MixedEdge(nn.Module):
     returns their plain sum. ``key`` is the choice the edge belongs to.
     ``shared`` (name → module) holds the parameter-free ops of the edges
     leaving the same node: this edge reuses those modules and adds its own.
+    ``pool_bn``: a supernet's pooling ops end in BatchNorm (DARTS), or not
+    (NAS-Bench-201).
     """
 
     def __init__(
@@ -90,11 +92,12 @@ class MixedEdge(nn.Module):
         search: bool,
         key: str | None = None,
         shared: dict[str, nn.Module] | None = None,
+        pool_bn: bool = True,
     ):
         super().__init__()
         self.names, self.key = list(ops), key
         self.shared: set[str] = set()
-        params = {"affine": not search, "search_bn": search}
+        params = {"affine": not search, "search_bn": search and pool_bn}
         self.ops = nn.ModuleDict()
         for name in ops:
             spec = OPS.get(name)

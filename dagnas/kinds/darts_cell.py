@@ -56,6 +56,10 @@ class DartsCellSpec(SpaceBase):
     node_norm: bool = False
     """BatchNorm (affine=False) after each intermediate node's sum in the supernet
     (DARTS-PRIME sets it: its clipped weights are not normalised per edge)"""
+    pool_batchnorm: bool = True
+    """BatchNorm (affine=False) after each pooling op in the supernet, as DARTS's
+    MixedOp adds; NAS-Bench-201's pooling op has none (its spaces set false).
+    Child networks never have it"""
     ops: list[OpName] = Field(min_length=1)
     """candidate ops of every edge (image ops; `dagnas ops` lists them)"""
     reduction_ops: list[OpName] | None = Field(None, min_length=1)
@@ -126,6 +130,10 @@ def _cell_params(
     return total, c * len(list(arch.predecessors(f"{cell}:out")))
 
 
+#: macro settings that shape the supernet only, not the child network
+SUPERNET_ONLY = frozenset({"node_norm", "pool_batchnorm"})
+
+
 @register_kind
 class DartsCell(EdgeOpKind):
     """DARTS cells: the spec, lowering, network and parameter formula; ops drawn
@@ -157,6 +165,7 @@ class DartsCell(EdgeOpKind):
             "preprocess": spec.preprocess,
             "final_activation": spec.final_activation,
             "node_norm": spec.node_norm,
+            "pool_batchnorm": spec.pool_batchnorm,
         }
         cells = {"normal": spec.ops}
         if reductions and spec.reduction_type == "cell":
@@ -212,8 +221,9 @@ class DartsCell(EdgeOpKind):
             size = [(n + 1) // 2 for n in size]
 
     def network_macro(self, macro: dict[str, Any]) -> dict[str, Any]:
-        """Every macro setting but ``node_norm`` (it acts in the supernet only)."""
-        return {k: v for k, v in macro.items() if k != "node_norm"}
+        """Every macro setting but ``node_norm`` and ``pool_batchnorm`` (they act in
+        the supernet only)."""
+        return {k: v for k, v in macro.items() if k not in SUPERNET_ONLY}
 
     def params(self, arch: nx.DiGraph) -> int:
         """Stem, stacked cells (or NAS-Bench-201 residual blocks) and the head."""
