@@ -88,9 +88,7 @@ class Cell(nn.Module):
             for i, k in self.keys[j]:
                 w_k = mixing[k] if mixing else None
                 self.edges[f"{i}->{j}"].accumulate(total, sources[i], w_k, drop)
-            value = (
-                total.value if total.value is not None else states[-1].new_zeros(n, self.c, h, w)
-            )
+            value = total.result(lambda: states[-1].new_zeros(n, self.c, h, w))
             if self.norms:
                 value = self.norms[j - self.n_in](value)
             states.append(value)
