@@ -71,16 +71,54 @@ class TopK:
     def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
         arch = _skeleton(g, run)
         for v in g.nodes:
-            edges = [(u, d) for u, _, d in g.in_edges(v, data=True) if "ops" in d]
-            ranked = sorted(
-                edges,
-                key=lambda e: (
-                    -weights[e[1]["key"]][_best_nonzero(e[1]["ops"], weights[e[1]["key"]])]
-                ),
-            )
-            for u, d in ranked[: self.k]:
+            for u, d in _top_edges(g, v, weights, self.k):
                 w = weights[d["key"]]
                 _keep(arch, u, v, d, w, _best_nonzero(d["ops"], w))
+        return _finish(arch)
+
+
+def _top_edges(g: nx.DiGraph, v: str, weights: Weights, k: int) -> list[tuple[str, dict[str, Any]]]:
+    """The ``k`` searched in-edges of ``v`` whose strongest non-zero op is strongest."""
+    edges = [(u, d) for u, _, d in g.in_edges(v, data=True) if "ops" in d]
+    best = {
+        d["key"]: weights[d["key"]][_best_nonzero(d["ops"], weights[d["key"]])] for _, d in edges
+    }
+    return sorted(edges, key=lambda e: -best[e[1]["key"]])[:k]
+
+
+@DERIVE_RULES.register("threshold_sparse")
+class ThresholdSparse:
+    """FairDARTS's derivation (Chu et al., ECCV 2020; xiaomi-automl/FairDARTS,
+    ``utils.parse`` with its default ``threshold_sparse``): per node the k
+    in-edges whose strongest op is strongest (DARTS's choice of edges), then on
+    each of them its strongest op if that weight is at least ``threshold``.
+    Zero ops are no candidates there (they are passed over). An edge that keeps
+    no op holds `none` where that is one of its candidates (as NAS-Bench-201
+    writes a cut edge; the network is the same) and is dropped otherwise.
+    Every edge holds one op, so an NB201 string describes the child exactly.
+    """
+
+    class Options(Strict):
+        k: PositiveInt = 2
+        threshold: float = 0.85
+
+    def __init__(self, k: int = 2, threshold: float = 0.85):
+        self.k, self.threshold = k, threshold
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        for v in g.nodes:
+            kept = set()
+            for u, d in _top_edges(g, v, weights, self.k):
+                w = weights[d["key"]]
+                best = _best_nonzero(d["ops"], w)
+                if w[best].item() >= self.threshold:
+                    _keep(arch, u, v, d, w, best)
+                    kept.add(u)
+            for u, _, d in g.in_edges(v, data=True):
+                zero = [i for i, op in enumerate(d.get("ops", [])) if OPS.get(op).zero]
+                if u not in kept and zero:
+                    _keep(arch, u, v, d, weights[d["key"]], zero[0])
         return _finish(arch)
 
 
