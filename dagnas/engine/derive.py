@@ -96,6 +96,8 @@ class ThresholdSparse:
     no op holds `none` where that is one of its candidates (as NAS-Bench-201
     writes a cut edge; the network is the same) and is dropped otherwise.
     Every edge holds one op, so an NB201 string describes the child exactly.
+    When no op anywhere reaches the threshold, the rule keeps nothing and
+    :func:`derive` falls back as for ``threshold``.
     """
 
     class Options(Strict):
@@ -107,18 +109,19 @@ class ThresholdSparse:
 
     def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
         arch = _skeleton(g, run)
-        for v in g.nodes:
-            kept = set()
-            for u, d in _top_edges(g, v, weights, self.k):
-                w = weights[d["key"]]
-                best = _best_nonzero(d["ops"], w)
-                if w[best].item() >= self.threshold:
-                    _keep(arch, u, v, d, w, best)
-                    kept.add(u)
-            for u, _, d in g.in_edges(v, data=True):
-                zero = [i for i, op in enumerate(d.get("ops", [])) if OPS.get(op).zero]
-                if u not in kept and zero:
-                    _keep(arch, u, v, d, weights[d["key"]], zero[0])
+        kept = {
+            (u, v): _best_nonzero(d["ops"], weights[d["key"]])
+            for v in g.nodes
+            for u, d in _top_edges(g, v, weights, self.k)
+        }
+        kept = {e: i for e, i in kept.items() if weights[g.edges[e]["key"]][i] >= self.threshold}
+        if not kept:
+            return _finish(arch)
+        for u, v, d in g.edges(data=True):
+            zero = [i for i, op in enumerate(d.get("ops", [])) if OPS.get(op).zero]
+            op = kept.get((u, v), zero[0] if zero else None)
+            if op is not None:
+                _keep(arch, u, v, d, weights[d["key"]], op)
         return _finish(arch)
 
 

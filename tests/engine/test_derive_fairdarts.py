@@ -57,6 +57,15 @@ def test_the_nb201_string_is_the_network_the_child_trains():
     assert canonical_hash(looked_up) == canonical_hash(arch)
 
 
+def test_no_op_above_the_threshold_falls_back_as_threshold_does():
+    _, g = nb201_graph({"name": "threshold_sparse"})
+    arch = derive(g, {k: w * 0.5 for k, w in weights().items()})
+    assert "derive_fallback" in arch.graph
+    assert arch.graph["nb201"] == (
+        "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|"
+    )
+
+
 def test_the_old_threshold_rule_sums_ops_and_so_has_no_nb201_string():
     _, g = nb201_graph({"name": "threshold", "threshold": 0.85})
     arch = derive(g, weights())
