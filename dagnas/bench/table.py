@@ -22,7 +22,7 @@ import networkx as nx
 
 from dagnas.errors import DagnasError
 from dagnas.export.genotype import parse_genotype, to_genotype
-from dagnas.export.nb201 import nb201_string, parse_nb201
+from dagnas.export.nb201 import SUMMED, nb201_string, parse_nb201, summed_edges
 from dagnas.graph import canonical_hash
 
 PathLike = str | os.PathLike[str]
@@ -79,6 +79,11 @@ def arch_string(arch: nx.DiGraph, kind: Kind) -> str:
         return HASH_PREFIX + canonical_hash(arch)
     if kind == "nb201":
         text = nb201_string(arch)
+        if text is None and summed_edges(arch):
+            raise DagnasError(
+                "the benchmark is indexed by NAS-Bench-201 strings, but the architecture's"
+                f" edges {', '.join(summed_edges(arch))} {SUMMED}"
+            )
         if text is None:
             raise DagnasError(
                 f"the benchmark is indexed by NAS-Bench-201 strings, but the architecture"

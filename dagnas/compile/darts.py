@@ -68,10 +68,11 @@ class Cell(nn.Module):
             i, j = g.nodes[u]["index"], g.nodes[v]["index"]
             stride = 2 if reduction and i < self.n_in else 1
             key = d.get("key", f"{cell}:{i}->{j}")
+            pool_bn = m.get("pool_batchnorm", True)
             self.edges[f"{i}->{j}"] = (
-                PartialEdge(edge_ops(d), c, stride, c // self.part, key, shared[i])
+                PartialEdge(edge_ops(d), c, stride, c // self.part, key, shared[i], pool_bn)
                 if self.part < c
-                else MixedEdge(edge_ops(d), c, c, stride, search, key, shared[i])
+                else MixedEdge(edge_ops(d), c, c, stride, search, key, shared[i], pool_bn=pool_bn)
             )
             self.keys[j].append((i, key))
         # DARTS-PRIME: normalise each intermediate node's sum during the search only
@@ -102,9 +103,7 @@ class Cell(nn.Module):
                     self._add_partial(total, edge(sources[i], states[i], w_k), b)
                 else:
                     edge.accumulate(total, sources[i], w_k if b is None else w_k * b, drop)
-            value = (
-                total.value if total.value is not None else states[-1].new_zeros(n, self.c, h, w)
-            )
+            value = total.result(lambda: states[-1].new_zeros(n, self.c, h, w))
             if self.norms:
                 value = self.norms[j - self.n_in](value)
             states.append(value)

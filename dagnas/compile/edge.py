@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -47,6 +48,8 @@ class NodeSum:
     def __init__(self) -> None:
         self.value: torch.Tensor | None = None
         self.owned = False
+        #: a scalar added to the value, kept apart (a node may have no tensor yet)
+        self.offset: torch.Tensor | None = None
 
     def add(self, y: torch.Tensor, owned: bool) -> None:
         """Add ``y`` (``owned``: nothing else holds it, it may be written)."""
@@ -56,6 +59,15 @@ class NodeSum:
             self.value.add_(y)
         else:
             self.value, self.owned = self.value + y, True
+
+    def add_offset(self, c: torch.Tensor) -> None:
+        """Add the scalar ``c`` (0-dim) to every element of the sum."""
+        self.offset = c if self.offset is None else self.offset + c
+
+    def result(self, zeros: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """The sum: the value (``zeros()`` if no tensor was added) plus the offset."""
+        value = self.value if self.value is not None else zeros()
+        return value if self.offset is None else value + self.offset
 
     def add_scaled(self, y: torch.Tensor, w: torch.Tensor | None) -> None:
         """Add ``w·y`` for a ``y`` this sum must not write to."""
@@ -74,12 +86,19 @@ class MixedEdge(nn.Module):
 
     An op whose weight is exactly zero, and every ``none``/``zero`` op, is
     not computed: the sum is the same and the forward pass is cheaper. Its
-    weight then gets no gradient (as in GDAS's hard forward). With
+    weight then gets no gradient, unless ``zero_weights_as_scalars`` (set
+    from the relaxation: GDAS's official cell) adds each exactly-zero weight
+    to the sum as a scalar of value 0. With
     ``search=False`` the edge holds its derived op(s) and ``forward(x, None)``
     returns their plain sum. ``key`` is the choice the edge belongs to.
     ``shared`` (name → module) holds the parameter-free ops of the edges
     leaving the same node: this edge reuses those modules and adds its own.
+    ``pool_bn``: a supernet's pooling ops end in BatchNorm (DARTS), or not
+    (NAS-Bench-201).
     """
+
+    #: exactly-zero weights join the sum as scalars (set by ``compile_supernet``)
+    zero_weights_as_scalars = False
 
     def __init__(
         self,
@@ -90,11 +109,12 @@ class MixedEdge(nn.Module):
         search: bool,
         key: str | None = None,
         shared: dict[str, nn.Module] | None = None,
+        pool_bn: bool = True,
     ):
         super().__init__()
         self.names, self.key = list(ops), key
         self.shared: set[str] = set()
-        params = {"affine": not search, "search_bn": search}
+        params = {"affine": not search, "search_bn": search and pool_bn}
         self.ops = nn.ModuleDict()
         for name in ops:
             spec = OPS.get(name)
@@ -118,11 +138,21 @@ class MixedEdge(nn.Module):
         return [(n, wi) for n, wi, v in pairs if v != 0 and n in self.ops]
 
     def forward(self, x: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor | None:
-        """The mixed output, or None when every active op is a zero op."""
+        """The mixed output, or None when every active op is a zero op (a scalar
+        when only exactly-zero weights join the sum)."""
         total = NodeSum()
         for name, wi in self._active(w):
             total.add_scaled(self.ops[name](x), wi)
-        return total.value
+        self._add_zero_weights(total, w)
+        if total.offset is None:
+            return total.value
+        return total.offset if total.value is None else total.value + total.offset
+
+    def _add_zero_weights(self, total: NodeSum, w: torch.Tensor | None) -> None:
+        """With ``zero_weights_as_scalars``: the weights that are exactly 0, summed,
+        as ``total``'s offset (value 0; only while α is differentiated)."""
+        if self.zero_weights_as_scalars and w is not None and w.requires_grad:
+            total.add_offset(w[w.detach() == 0].sum())
 
     def accumulate(
         self, total: NodeSum, src: Fanout, w: torch.Tensor | None, drop: float = 0.0
@@ -146,6 +176,7 @@ class MixedEdge(nn.Module):
                 total.add(y, owned=True)
             else:
                 total.add_scaled(y, wi)
+        self._add_zero_weights(total, w)
 
 
 def drop_path(x: torch.Tensor, p: float) -> torch.Tensor:
@@ -174,11 +205,12 @@ def ops_by_choice(body: nn.Module) -> OpModules:
 
 
 def add_all(terms: list[torch.Tensor | None], like: torch.Tensor, shape: tuple[int, ...]):
-    """Sum the non-None terms, or zeros of ``shape`` (dtype/device of ``like``)."""
+    """Sum the non-None terms, or zeros of ``shape`` (dtype/device of ``like``);
+    terms that are all scalars are broadcast to ``shape``."""
     live = [t for t in terms if t is not None]
     if not live:
         return like.new_zeros(shape)
     out = live[0]
     for t in live[1:]:
         out = out + t
-    return out
+    return out if out.dim() else out + like.new_zeros(shape)  # scalar terms only

@@ -28,7 +28,7 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
 class PartialEdge(nn.Module):
     """A mixed edge over the first ``c // k`` of ``c`` channels; the rest bypass it.
 
-    ``key`` and ``shared`` are :class:`MixedEdge`'s (the shared parameter-free
+    ``key``, ``shared`` and ``pool_bn`` are :class:`MixedEdge`'s (the shared parameter-free
     ops of the edges leaving one node see the same channels).
     """
 
@@ -40,10 +40,11 @@ class PartialEdge(nn.Module):
         k: int,
         key: str | None = None,
         shared: dict[str, nn.Module] | None = None,
+        pool_bn: bool = True,
     ):
         super().__init__()
         self.k, self.part = k, c // k
-        self.mixed = MixedEdge(ops, self.part, self.part, stride, True, key, shared)
+        self.mixed = MixedEdge(ops, self.part, self.part, stride, True, key, shared, pool_bn)
         self.bypass = nn.MaxPool2d(2, 2, ceil_mode=True) if stride == 2 else nn.Identity()
 
     def forward(self, src: Fanout, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -52,7 +53,5 @@ class PartialEdge(nn.Module):
         rest = self.bypass(x[:, self.part :])
         mixed = NodeSum()
         self.mixed.accumulate(mixed, src, w)
-        y = mixed.value
-        if y is None:  # only zero ops are active
-            y = rest.new_zeros(rest.shape[0], self.part, *rest.shape[2:])
+        y = mixed.result(lambda: rest.new_zeros(rest.shape[0], self.part, *rest.shape[2:]))
         return channel_shuffle(torch.cat([y, rest], dim=1), self.k)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from dagnas.compile.body import Body, History
-from dagnas.compile.edge import ops_by_choice
+from dagnas.compile.edge import MixedEdge, ops_by_choice
 from dagnas.errors import DagnasError
 from dagnas.kinds.base import kind_of
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
@@ -99,6 +99,9 @@ def compile_supernet(g: nx.DiGraph, relaxation: str = "softmax", **options: Any)
     body = body_class(g)(g, search=True)
     relax = RELAXATIONS.get(relaxation)(choices_of(g), groups_of(g), **options)
     relax.bind(ops_by_choice(body))
+    for edge in body.modules():
+        if isinstance(edge, MixedEdge):
+            edge.zero_weights_as_scalars = relax.zero_weights_as_scalars
     return Supernet(g, body, relax)
 
 

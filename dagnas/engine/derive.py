@@ -81,18 +81,65 @@ class TopK:
         arch = _skeleton(g, run)
         for v in g.nodes:
             scale = edge_weights(g, weights, v)
-            best = {
-                d["key"]: _best_nonzero(d["ops"], weights[d["key"]])
-                for _, _, d in g.in_edges(v, data=True)
-                if "ops" in d
-            }
-            edges = [(u, d) for u, _, d in g.in_edges(v, data=True) if "ops" in d]
-            strength = {k: weights[k][i].item() * scale.get(k, 1.0) for k, i in best.items()}
-            ranked = sorted(edges, key=lambda e: -strength[e[1]["key"]])
-            for u, d in ranked[: self.k]:
-                _keep(arch, u, v, d, weights[d["key"]], best[d["key"]])
+            for u, d in _top_edges(g, v, weights, self.k, scale):
+                w = weights[d["key"]]
+                _keep(arch, u, v, d, w, _best_nonzero(d["ops"], w))
                 if scale:
                     arch.edges[u, v]["edge_weight"] = scale[d["key"]]
+        return _finish(arch)
+
+
+def _top_edges(
+    g: nx.DiGraph, v: str, weights: Weights, k: int, scale: dict[str, float] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The ``k`` searched in-edges of ``v`` whose strongest non-zero op is strongest
+    (its weight times the edge's weight in ``scale``, PC-DARTS, where given)."""
+    scale = scale or {}
+    edges = [(u, d) for u, _, d in g.in_edges(v, data=True) if "ops" in d]
+    best = {
+        d["key"]: weights[d["key"]][_best_nonzero(d["ops"], weights[d["key"]])].item()
+        * scale.get(d["key"], 1.0)
+        for _, d in edges
+    }
+    return sorted(edges, key=lambda e: -best[e[1]["key"]])[:k]
+
+
+@DERIVE_RULES.register("threshold_sparse")
+class ThresholdSparse:
+    """FairDARTS's derivation (Chu et al., ECCV 2020; xiaomi-automl/FairDARTS,
+    ``utils.parse`` with its default ``threshold_sparse``): per node the k
+    in-edges whose strongest op is strongest (DARTS's choice of edges), then on
+    each of them its strongest op if that weight is at least ``threshold``.
+    Zero ops are no candidates there (they are passed over). An edge that keeps
+    no op holds `none` where that is one of its candidates (as NAS-Bench-201
+    writes a cut edge; the network is the same) and is dropped otherwise.
+    Every edge holds one op, so an NB201 string describes the child exactly.
+    When no op anywhere reaches the threshold, the rule keeps nothing and
+    :func:`derive` falls back as for ``threshold``.
+    """
+
+    class Options(Strict):
+        k: PositiveInt = 2
+        threshold: float = 0.85
+
+    def __init__(self, k: int = 2, threshold: float = 0.85):
+        self.k, self.threshold = k, threshold
+
+    def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
+        arch = _skeleton(g, run)
+        kept = {
+            (u, v): _best_nonzero(d["ops"], weights[d["key"]])
+            for v in g.nodes
+            for u, d in _top_edges(g, v, weights, self.k)
+        }
+        kept = {e: i for e, i in kept.items() if weights[g.edges[e]["key"]][i] >= self.threshold}
+        if not kept:
+            return _finish(arch)
+        for u, v, d in g.edges(data=True):
+            zero = [i for i, op in enumerate(d.get("ops", [])) if OPS.get(op).zero]
+            op = kept.get((u, v), zero[0] if zero else None)
+            if op is not None:
+                _keep(arch, u, v, d, weights[d["key"]], op)
         return _finish(arch)
 
 

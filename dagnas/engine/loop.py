@@ -179,7 +179,7 @@ class Searcher:
         start = time.perf_counter()
         model = self.model
         self.progress = (self.epoch + self.acc["batches"] / len(self.train)) / self.cfg.epochs
-        model.relaxation.set_progress(self.progress)
+        model.relaxation.set_progress(self.progress, self.epoch, self.cfg.epochs)
         self.objective.progress = self.progress
         lr = self.lr()
         for group in self.w_opt.param_groups:

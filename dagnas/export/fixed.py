@@ -148,7 +148,7 @@ def from_nb201(
 ) -> nx.DiGraph:
     """The Architecture of NB201-shaped space ``spec`` (e.g. ``spaces/nb201.yaml``)
     with the ops of the NB201 string ``text``; ``none`` edges kept as ``none``
-    where the space's rule keeps them (argmax)."""
+    where the space's rule keeps them (argmax, threshold_sparse)."""
     graph = _space_graph(spec, input_shape, num_classes)
     if not is_nb201_shaped(graph):
         m = graph.graph["macro"]
@@ -161,6 +161,6 @@ def from_nb201(
     for (i, j), op in parse_nb201(text).items():
         where = f"edge {i}->{j}"
         ops[f"normal:{i}->{j}"] = map_op(op, _candidates(graph, "normal", i, j, where), where)
-    if graph.graph["derive"]["name"] != "argmax":
+    if graph.graph["derive"]["name"] not in ("argmax", "threshold_sparse"):
         ops = {k: op for k, op in ops.items() if not OPS.get(op).zero}
     return fixed_architecture(graph, ops, run)

@@ -27,7 +27,7 @@ from dagnas.compile import ChildNet
 from dagnas.errors import DagnasError
 from dagnas.export.dot import to_dot
 from dagnas.export.genotype import to_genotype
-from dagnas.export.nb201 import nb201_string
+from dagnas.export.nb201 import SUMMED, nb201_string, summed_edges
 from dagnas.io import atomic_write_bytes, atomic_write_text
 
 PathLike = str | os.PathLike[str]
@@ -59,6 +59,8 @@ def _text(arch: nx.DiGraph, fmt: str) -> str:
         return repr(to_genotype(arch))
     if fmt == "nb201":
         s = nb201_string(arch)
+        if s is None and summed_edges(arch):
+            raise DagnasError(f"edges {', '.join(summed_edges(arch))} {SUMMED}")
         if s is None:
             raise DagnasError(
                 "an NB201 string needs a NAS-Bench-201-shaped darts_cell architecture"

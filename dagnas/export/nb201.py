@@ -27,9 +27,25 @@ def is_nb201_shaped(graph: nx.DiGraph) -> bool:
     ) == (1, NB201_NODES, "last")
 
 
+#: why an architecture with :func:`summed_edges` has no NB201 string
+SUMMED = (
+    "sum several ops (a rule kept them: ops_kept), which no NB201 string can say; derive"
+    " with argmax or threshold_sparse"
+)
+
+
+def summed_edges(arch: nx.DiGraph) -> list[str]:
+    """The edges of ``arch`` whose child sums several ops (``ops_kept``)."""
+    return sorted(
+        f"{u}->{v}" for u, v, d in arch.edges(data=True) if len(d.get("ops_kept") or ()) > 1
+    )
+
+
 def nb201_string(arch: nx.DiGraph) -> str | None:
-    """``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` for a NAS-Bench-201-shaped cell."""
-    if not is_nb201_shaped(arch):
+    """``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` for a NAS-Bench-201-shaped cell;
+    None for another shape, or when an edge sums several ops (the string would
+    name only one of them, not the network the child trains)."""
+    if not is_nb201_shaped(arch) or summed_edges(arch):
         return None
     nodes = []
     for j in range(1, NB201_NODES + 1):

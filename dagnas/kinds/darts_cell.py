@@ -62,6 +62,10 @@ class DartsCellSpec(SpaceBase):
     edge_normalisation: bool = False
     """PC-DARTS: architecture weights β over each node's incoming edges weight the
     edges' outputs (softmax(β) under softmax), and top-k ranks edges by β's weight × α's"""
+    pool_batchnorm: bool = True
+    """BatchNorm (affine=False) after each pooling op in the supernet, as DARTS's
+    MixedOp adds; NAS-Bench-201's pooling op has none (its spaces set false).
+    Child networks never have it"""
     ops: list[OpName] = Field(min_length=1)
     """candidate ops of every edge (image ops; `dagnas ops` lists them)"""
     reduction_ops: list[OpName] | None = Field(None, min_length=1)
@@ -111,7 +115,7 @@ class DartsCellSpec(SpaceBase):
 
 
 #: macro settings of the supernet alone (a child network has none of them)
-SUPERNET_ONLY = ("node_norm", "partial_channels", "edge_normalisation")
+SUPERNET_ONLY = ("node_norm", "partial_channels", "edge_normalisation", "pool_batchnorm")
 
 
 def edge_norm_choices(g: nx.DiGraph) -> dict[str, list[str]]:
@@ -155,6 +159,7 @@ def _cell_params(
     return total, c * len(list(arch.predecessors(f"{cell}:out")))
 
 
+#: macro settings that shape the supernet only, not the child network
 @register_kind
 class DartsCell(EdgeOpKind):
     """DARTS cells: the spec, lowering, network and parameter formula; ops drawn
@@ -188,6 +193,7 @@ class DartsCell(EdgeOpKind):
             "node_norm": spec.node_norm,
             "partial_channels": spec.partial_channels,
             "edge_normalisation": spec.edge_normalisation,
+            "pool_batchnorm": spec.pool_batchnorm,
         }
         cells = {"normal": spec.ops}
         if reductions and spec.reduction_type == "cell":

@@ -24,7 +24,9 @@ from dagnas.spec.models import issue_at
 log = logging.getLogger(__name__)
 
 #: the derivation rules that read edge ops
-EDGE_RULES = frozenset({"topk", "argmax", "threshold", "support", "perturbation"})
+EDGE_RULES = frozenset(
+    {"topk", "argmax", "threshold", "threshold_sparse", "support", "perturbation"}
+)
 
 
 def _random_one_hot(graph: nx.DiGraph, rng: np.random.Generator) -> dict[str, torch.Tensor]:
@@ -78,20 +80,21 @@ def dead_outputs(g: nx.DiGraph) -> list[str]:
 
 
 def check_rule_fit(spec: Any, g: nx.DiGraph) -> None:
-    """The derivation rule's options can be met on ``g``: ``topk``'s k is at most
-    the most searched edges into a node (else it keeps every edge), and
-    ``threshold`` lies in [0, 1), where mixing weights lie (else it keeps none)."""
+    """The derivation rule's options can be met on ``g``: ``topk``'s (and
+    ``threshold_sparse``'s) k is at most the most searched edges into a node
+    (else it keeps every edge), and a ``threshold`` lies in [0, 1), where
+    mixing weights lie (else it keeps none)."""
     rule = g.graph["derive"]
-    if rule["name"] == "topk":
+    if rule["name"] in ("topk", "threshold_sparse"):
         most = max((sum("ops" in d for *_, d in g.in_edges(v, data=True)) for v in g), default=0)
         if rule["k"] > most:
             raise issue_at(
                 spec,
                 ("derive", "k"),
-                f"topk keeps k={rule['k']} edges per node, but no node has more than {most}"
-                f" searched incoming edges, so every edge would be kept; use k <= {most}",
+                f"{rule['name']} keeps k={rule['k']} edges per node, but no node has more than"
+                f" {most} searched incoming edges, so every edge would be kept; use k <= {most}",
             )
-    if rule["name"] == "threshold" and not 0 <= rule["threshold"] < 1:
+    if rule["name"] in ("threshold", "threshold_sparse") and not 0 <= rule["threshold"] < 1:
         raise issue_at(
             spec,
             ("derive", "threshold"),

@@ -48,6 +48,7 @@ class Relaxation(nn.Module):
         self.groups = dict(groups)
         self.options = self.Options(**options)
         self.progress = 0.0
+        self.epoch, self.epochs = 0, 1
 
     def forward(self) -> Mixing:
         """Mixing weights used in a training forward pass (may be sampled)."""
@@ -68,9 +69,17 @@ class Relaxation(nn.Module):
     def new_minibatch(self) -> None:
         """Called once per minibatch, before its architecture and weight steps."""
 
-    def set_progress(self, progress: float) -> None:
-        """Tell the relaxation how far the search is (0 → 1), for annealing."""
-        self.progress = progress
+    def set_progress(self, progress: float, epoch: int = 0, epochs: int = 1) -> None:
+        """Tell the relaxation how far the search is, for annealing: ``progress``
+        (0 → 1, moving every step) and the current ``epoch`` (0-based) of ``epochs``."""
+        self.progress, self.epoch, self.epochs = progress, epoch, epochs
+
+    @property
+    def zero_weights_as_scalars(self) -> bool:
+        """Whether an op whose mixing weight is exactly 0 (not computed) still
+        joins its edge's sum as that weight, a scalar of value 0, so that its α
+        gets a gradient (GDAS's official cell). Default: it is left out."""
+        return False
 
     def loss(self, mixing: Mixing) -> torch.Tensor | None:
         """An extra term of the architecture loss, or None."""

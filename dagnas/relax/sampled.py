@@ -7,7 +7,7 @@ uninterrupted one would have; they are moved to the parameters' device.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from pydantic import Field, PositiveFloat, ValidationInfo, field_validator
@@ -26,16 +26,27 @@ def gumbel_noise(like: torch.Tensor) -> torch.Tensor:
 
 @RELAXATIONS.register("gumbel")
 class Gumbel(Relaxation):
-    """GDAS (Dong & Yang, CVPR 2019): per choice, y = softmax((log_softmax(α)
-    + g)/τ) with Gumbel noise g; the forward pass uses the hard one-hot of
-    argmax y (one op computed per edge) and the gradient is y's
-    (straight-through). τ falls linearly from ``tau_max`` to ``tau_min``
-    over the search. ``final()`` is softmax(α), deterministic.
+    """GDAS (Dong & Yang, CVPR 2019), as its official code (D-X-Y/AutoDL-Projects,
+    ``search_model_gdas.py``, ``search_cells.py``) does: per choice, with Gumbel
+    noise g, p = softmax((log_softmax(α) + g)/τ) and h = onehot(argmax p) −
+    sg(p) + p, exactly one-hot in value with p's gradient (straight-through).
+    Only the drawn op is computed; with ``undrawn: scalar`` (default, the
+    official ``forward_gdas``) every other op adds its weight h_o, a scalar of
+    value 0, to the edge's sum, so every α gets a gradient even when the edge
+    draws `none`; ``undrawn: skip`` leaves them out (``forward_gdas_v1``: only
+    the drawn op's α path carries a gradient, none when it is `none`).
+
+    τ falls linearly from ``tau_max`` to ``tau_min``: with ``anneal: epoch``
+    (default, the official ``GDAS.py``) once per epoch, τ = tau_max −
+    (tau_max − tau_min)·epoch/(epochs − 1); ``anneal: step`` every step over the
+    search. ``final()`` is softmax(α), deterministic.
     """
 
     class Options(Strict):
         tau_max: PositiveFloat = 10.0
         tau_min: PositiveFloat = 0.1
+        anneal: Literal["epoch", "step"] = "epoch"
+        undrawn: Literal["scalar", "skip"] = "scalar"
 
         @field_validator("tau_min")
         @classmethod
@@ -52,7 +63,12 @@ class Gumbel(Relaxation):
     @property
     def tau(self) -> float:
         o = self.options
-        return o.tau_max - (o.tau_max - o.tau_min) * self.progress
+        done = self.progress if o.anneal == "step" else self.epoch / max(self.epochs - 1, 1)
+        return o.tau_max - (o.tau_max - o.tau_min) * done
+
+    @property
+    def zero_weights_as_scalars(self) -> bool:
+        return self.options.undrawn == "scalar"
 
     def forward(self) -> Mixing:
         out = {}

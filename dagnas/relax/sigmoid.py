@@ -19,8 +19,10 @@ class Sigmoid(Relaxation):
     −zero_one_weight·mean((σ(α) − 0.5)²) over every op of every choice,
     which pushes each weight towards 0 or 1. α ~ 1e-3·N(0, 1). The paper's
     architecture lr is 3e-3 (Adam); the spec fills it in unless
-    ``search.arch.lr`` is given. Derive with ``derive: {name: threshold}``
-    (keep ops with σ(α) > 0.85) as the paper does.
+    ``search.arch.lr`` is given. The ``sigmoid`` method derives darts_cell
+    spaces with ``threshold_sparse``, the reference code's default parse (per
+    node the top-2 edges, each its best op if σ(α) ≥ 0.85); ``threshold``
+    keeps every op above the threshold instead.
 
     `none`/`zero` ops are not candidates in the reference code
     (xiaomi-automl/FairDARTS): with ``drop_zero`` (default) their weight is

@@ -20,12 +20,14 @@ from dagnas.spec.overrides import apply_overrides
 class Method:
     """Overrides a method applies: ``search`` fields (components replace, plain
     sub-configs like ``arch`` merge) and ``space`` fields, the latter only on
-    space kinds that have them (``node_norm`` is a darts_cell field)."""
+    space kinds that have them (``node_norm`` is a darts_cell field) and, when
+    ``kinds`` names some, only on those kinds."""
 
     name: str
     description: str
     search: dict[str, Any]
     space: dict[str, Any] = field(default_factory=dict)
+    kinds: tuple[str, ...] = ()
 
 
 METHODS: Registry[Method] = Registry("method")
@@ -87,6 +89,16 @@ register_method(
 
 register_method(
     Method(
+        "sigmoid",
+        "FairDARTS (Chu et al. 2020): sigmoid weights, zero-one loss; on darts_cell spaces"
+        " its derivation (top-2 edges per node, each its best op if σ >= 0.85)",
+        _darts_like("sigmoid"),
+        {"derive": {"name": "threshold_sparse"}},
+        kinds=("darts_cell",),
+    )
+)
+register_method(
+    Method(
         "beta_darts",
         "beta-DARTS (Ye et al. 2022): DARTS with the Beta-Decay regularizer ramped over the search",
         {**_darts_like("softmax"), "regularizers": [{"name": "beta_decay"}]},
@@ -142,7 +154,8 @@ def parse_methods(text: str) -> list[Method]:
 def apply_method(spec: Any, method: Method, **search: Any) -> Any:
     """``spec`` with ``method``'s overrides, then the non-None ``search`` overrides."""
     fields = type(spec).model_fields
-    overrides = {k: v for k, v in method.space.items() if k in fields}
+    fits = not method.kinds or spec.kind in method.kinds
+    overrides = {k: v for k, v in method.space.items() if k in fields and fits}
     overrides |= {f"search.{k}": v for k, v in method.search.items()}
     overrides |= {f"search.{k}": v for k, v in search.items() if v is not None}
     try:

@@ -8,6 +8,7 @@ import torch
 from scipy.special import digamma, gammaln
 
 from dagnas.compile import compile_supernet
+from dagnas.engine.callbacks import OnStep
 from dagnas.engine.loop import Searcher
 from dagnas.relax import Dirichlet, Gumbel, Sigmoid
 from dagnas.spec import SearchConfig
@@ -44,7 +45,7 @@ def test_sigmoid_drops_none_by_default_as_fairdarts_does():
 
 def test_gumbel_forward_is_one_hot_with_softmax_gradient():
     relax = one_choice(Gumbel, [0.1, 0.5, -0.3, 0.2])
-    relax.set_progress(0.5)
+    relax.set_progress(0.5, 2, 5)
     assert math.isclose(relax.tau, 10 - 9.9 * 0.5)
     torch.manual_seed(3)
     w = relax()["e"]
@@ -72,8 +73,40 @@ def test_gumbel_samples_follow_softmax_and_replay_from_the_global_seed():
     first = [relax()["e"].detach() for _ in range(5)]
     torch.manual_seed(7)
     assert all(torch.equal(f, relax()["e"].detach()) for f in first)
-    relax.set_progress(1.0)
-    assert math.isclose(relax.tau, 0.1)
+
+
+def test_gumbel_tau_falls_once_per_epoch_as_the_official_gdas_loop():
+    """τ = tau_max − (tau_max − tau_min)·epoch/(epochs − 1), whatever the step."""
+    relax = one_choice(Gumbel, [0.0] * 4)
+    for epoch in range(5):
+        for progress in (epoch / 5, (epoch + 0.9) / 5):
+            relax.set_progress(progress, epoch, 5)
+            assert math.isclose(relax.tau, 10 - 9.9 * epoch / 4)
+    relax.set_progress(0.0, 0, 1)  # a one-epoch search stays at tau_max
+    assert relax.tau == 10
+    per_step = one_choice(Gumbel, [0.0] * 4, anneal="step", tau_max=2, tau_min=1)
+    per_step.set_progress(0.3, 1, 5)
+    assert math.isclose(per_step.tau, 2 - 0.3)
+
+
+def test_gumbel_tau_follows_the_epochs_across_a_stop_and_resume(tiny_dag_graph, tmp_path):
+    """τ is no state of its own: the resumed search anneals from the saved epoch."""
+    taus: list[tuple[int, float]] = []
+    probe = OnStep(lambda info: taus.append((info["epoch"], model.relaxation.tau)))
+
+    def searcher(stop=None) -> Searcher:
+        cfg = SearchConfig.model_validate({"epochs": 4, "batch_size": 8, "relaxation": "gumbel"})
+        x, y = torch.randn(16, 5), torch.randint(0, 3, (16,))
+        return Searcher(model, (x, y), (x, y), cfg, tmp_path, [probe], should_stop=stop)
+
+    model = compile_supernet(tiny_dag_graph, "gumbel")
+    calls = iter(range(100))
+    assert searcher(stop=lambda: next(calls) == 4).run().interrupted
+    model = compile_supernet(tiny_dag_graph, "gumbel")
+    resumed = searcher()
+    assert resumed.resume() and resumed.run().steps == 8
+    assert [e for e, _ in taus] == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert all(math.isclose(t, 10 - 9.9 * e / 3) for e, t in taus)
 
 
 def test_search_survives_a_sample_that_cuts_every_path(tiny_dag_graph):

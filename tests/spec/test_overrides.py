@@ -19,7 +19,12 @@ def test_dotted_keys_set_fields_and_values_are_yaml():
         spec, sets("search.relaxation.name=gumbel", "search.arch.lr=1e-3", "ops.0=skip_connect")
     )
     assert new.search.relaxation.name == "gumbel"
-    assert new.search.relaxation.options == {"tau_max": 10.0, "tau_min": 0.1}  # its defaults
+    assert new.search.relaxation.options == {  # its defaults
+        "tau_max": 10.0,
+        "tau_min": 0.1,
+        "anneal": "epoch",
+        "undrawn": "scalar",
+    }
     assert new.search.arch.lr == 1e-3 and new.search.arch.optimizer == spec.search.arch.optimizer
     assert new.ops[0] == "skip_connect" and new.search.epochs == spec.search.epochs
     assert parse_assignment("search.max_steps=null") == ("search.max_steps", None)
