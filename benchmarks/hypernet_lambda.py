@@ -31,6 +31,7 @@ from benchmarks.common import retrain_seeds, table, write_json
 from dagnas.compile import ChildNet
 from dagnas.graph import canonical_hash
 from dagnas.workflows.rundir import load_search_data
+from dagnas.workflows.search import RunOutcome
 
 SPACE = Path(__file__).resolve().parent.parent / "spaces" / "darts_digits.yaml"
 COLUMNS = ["λ", "params", "acc", "alone params", "alone acc", "gap"]
@@ -45,17 +46,18 @@ def describe(arch: nx.DiGraph) -> dict[str, Any]:
     }
 
 
+def search(options: dict[str, Any], a: argparse.Namespace) -> RunOutcome:
+    """One hypernet search of the space with ``options``, the budget of ``a``."""
+    relaxation = {"name": "hypernet", **options}
+    arch = {"lr": a.arch_lr}
+    return dagnas.search(
+        SPACE, seed=a.seed, epochs=a.epochs, relaxation=relaxation, arch=arch, device="cpu"
+    )
+
+
 def family(options: dict[str, Any], lams: list[float], a: argparse.Namespace) -> dict[str, Any]:
     """One hypernet search over the whole range; the architecture at each λ."""
-    relaxation = {"name": "hypernet", **options}
-    out = dagnas.search(
-        SPACE,
-        seed=a.seed,
-        epochs=a.epochs,
-        relaxation=relaxation,
-        arch={"lr": a.arch_lr},
-        device="cpu",
-    )
+    out = search(options, a)
     model = out.supernet
     rows = []
     for lam in lams:
@@ -71,15 +73,7 @@ def family(options: dict[str, Any], lams: list[float], a: argparse.Namespace) ->
 def alone(options: dict[str, Any], lam: float, a: argparse.Namespace) -> dict[str, Any]:
     """A search at ``lam`` alone: the hypernet with its λ range one point wide."""
     log = math.log10(lam)
-    relaxation = {"name": "hypernet", **options, "log_min": log, "log_max": log, "final_lam": lam}
-    out = dagnas.search(
-        SPACE,
-        seed=a.seed,
-        epochs=a.epochs,
-        relaxation=relaxation,
-        arch={"lr": a.arch_lr},
-        device="cpu",
-    )
+    out = search({**options, "log_min": log, "log_max": log, "final_lam": lam}, a)
     return {"lam": lam, "graph": out.architecture, **describe(out.architecture)}
 
 

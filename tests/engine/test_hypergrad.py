@@ -24,6 +24,20 @@ def exact_unrolled(obj: Objective, train, val, xi: float) -> list[torch.Tensor]:
     return list(torch.autograd.grad(loss, obj.model.arch_parameters()))
 
 
+def assert_second_order_is_exact(obj: Objective, train, val, xi: float, exact, **kw) -> None:
+    """``second_order`` (``kw``: its radius) within 1e-3 of ``exact``, relative;
+    and the second-order term matters: first order is ten times further off."""
+    second_order(obj, train, val, xi, **kw)
+    approx = [a.grad.clone() for a in obj.model.arch_parameters()]
+    num = torch.sqrt(sum(((e - a) ** 2).sum() for e, a in zip(exact, approx, strict=True)))
+    den = torch.sqrt(sum((e**2).sum() for e in exact))
+    assert float(num / den) < 1e-3
+    first_order(obj, train, val, xi)
+    first = [a.grad for a in obj.model.arch_parameters()]
+    far = torch.sqrt(sum(((e - f) ** 2).sum() for e, f in zip(exact, first, strict=True)))
+    assert float(far / den) > 10 * float(num / den)
+
+
 def test_second_order_matches_exact_autograd(tiny_dag_net):
     model = tiny_dag_net.double()
     with torch.no_grad():  # away from the uniform init, so the α-gradient is not tiny
@@ -32,16 +46,7 @@ def test_second_order_matches_exact_autograd(tiny_dag_net):
     obj = Objective(model)
     train, val, xi = batches(1), batches(2), 0.5
     exact = exact_unrolled(obj, train, val, xi)
-    second_order(obj, train, val, xi)
-    approx = [a.grad for a in model.arch_parameters()]
-    num = torch.sqrt(sum(((e - a) ** 2).sum() for e, a in zip(exact, approx, strict=True)))
-    den = torch.sqrt(sum((e**2).sum() for e in exact))
-    assert float(num / den) < 1e-3
-    # and the second-order term matters here: first order is measurably different
-    first_order(obj, train, val, xi)
-    first = [a.grad for a in model.arch_parameters()]
-    far = torch.sqrt(sum(((e - f) ** 2).sum() for e, f in zip(exact, first, strict=True)))
-    assert float(far / den) > 10 * float(num / den)
+    assert_second_order_is_exact(obj, train, val, xi, exact)
 
 
 def test_first_order_is_plain_val_gradient(tiny_dag_net):
@@ -100,12 +105,4 @@ def test_second_order_on_a_darts_cell_with_batchnorm(tiny_cell_graph):
         with torch.no_grad():
             alpha[i] += h
         assert abs((up - down) / (2 * h) - float(exact[0][i])) < 1e-8 + 1e-5 * abs(exact[0][i])
-    second_order(obj, train, val, xi, radius=1e-6)
-    approx = [a.grad.clone() for a in model.arch_parameters()]
-    num = torch.sqrt(sum(((e - a) ** 2).sum() for e, a in zip(exact, approx, strict=True)))
-    den = torch.sqrt(sum((e**2).sum() for e in exact))
-    assert float(num / den) < 1e-3
-    first_order(obj, train, val, xi)
-    first = [a.grad for a in model.arch_parameters()]
-    far = torch.sqrt(sum(((e - f) ** 2).sum() for e, f in zip(exact, first, strict=True)))
-    assert float(far / den) > 10 * float(num / den)
+    assert_second_order_is_exact(obj, train, val, xi, exact, radius=1e-6)
