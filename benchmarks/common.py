@@ -17,7 +17,6 @@ from typing import Any
 
 import torch
 
-import dagnas
 from dagnas.io import atomic_write_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,14 +149,6 @@ def in_subprocess(module: str, args: Sequence[str], timeout: float | None = None
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr.decode()[-3000:]}")
         return json.loads(out.read_text())
-
-
-def retrain_seeds(arch: Any, data: Any, seeds: Sequence[int], epochs: int) -> dict[str, Any]:
-    """Test accuracy of ``arch`` retrained from scratch once per seed (the plain
-    protocol, ``epochs`` epochs, CPU): each, their mean, the parameters."""
-    runs = [dagnas.retrain(arch, data, epochs=epochs, seed=s, device="cpu") for s in seeds]
-    accs = [r["test_acc"] for r in runs]
-    return {"test_acc": accs, "mean": statistics.fmean(accs), "params": runs[0]["params"]}
 
 
 def write_json(path: str | Path, data: Any) -> Path:

@@ -16,6 +16,7 @@ prints a line per run and a table of the pairs.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from pathlib import Path
@@ -151,6 +152,7 @@ def main() -> None:
         pairs.append(
             matched(found["sparse_simplex"], found["softmax"], data, seed, a.retrain_epochs)
         )
+        print(json.dumps(pairs[-1]), flush=True)
     print(table(pairs, COLUMNS))
     mean = {c: statistics.fmean(r[c] for r in pairs) for c in ("support_acc", "topk_acc")}
     print(f"mean test acc: support {mean['support_acc']:.4f}, topk {mean['topk_acc']:.4f}")
