@@ -84,6 +84,7 @@ def search_once(name: str, method: str, seed: int, epochs: int) -> dict[str, Any
         "wall_time": time.perf_counter() - start,
         "val_acc": outcome.summary.get("val_acc"),
         "arch_step_ratio": outcome.summary.get("arch_step_ratio"),
+        "early_stop": outcome.summary.get("early_stop"),
     }
     if final is None or None in trajectory:
         return {**row, "error": "an architecture derived is not in the table"}

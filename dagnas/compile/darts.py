@@ -12,6 +12,7 @@ from torch import nn
 
 from dagnas.compile.body import Body
 from dagnas.compile.edge import Fanout, MixedEdge, NodeSum, edge_ops
+from dagnas.compile.partial import PartialEdge
 from dagnas.ops import FactorizedReduce, ReLUConvBN
 from dagnas.ops.recompute import recompute_saved
 from dagnas.relax import Mixing
@@ -22,6 +23,9 @@ class Cell(nn.Module):
 
     ``drop_prob`` > 0: in a child network in training, DARTS's drop-path on
     every op output but an identity's (set by :meth:`DartsNetwork.set_drop_path`).
+    In a supernet, PC-DARTS's partial channels (macro ``partial_channels`` K > 1:
+    :class:`PartialEdge`) and edge normalisation (the graph's ``edge_norm``: node
+    j's in-edge from i weighted by the mixing weight of choice ``"<cell>:<j>"``).
     """
 
     drop_prob = 0.0
@@ -52,6 +56,9 @@ class Cell(nn.Module):
                 [(c_pp, reduction_prev), (c_p, False)] if self.n_in == 2 else [(c_p, False)]
             )
         )
+        self.part = c // m.get("partial_channels", 1) if search else c
+        norm = g.graph.get("edge_norm", {}) if search else {}
+        self.edge_norm = {g.nodes[n]["index"]: (n, ks) for n, ks in norm.items() if n in nodes}
         self.edges = nn.ModuleDict()
         shared: dict[int, dict[str, nn.Module]] = {i: {} for i in range(self.n_all)}
         self.keys: dict[int, list[tuple[int, str]]] = {j: [] for j in range(self.n_in, self.n_all)}
@@ -61,7 +68,11 @@ class Cell(nn.Module):
             i, j = g.nodes[u]["index"], g.nodes[v]["index"]
             stride = 2 if reduction and i < self.n_in else 1
             key = d.get("key", f"{cell}:{i}->{j}")
-            self.edges[f"{i}->{j}"] = MixedEdge(edge_ops(d), c, c, stride, search, key, shared[i])
+            self.edges[f"{i}->{j}"] = (
+                PartialEdge(edge_ops(d), c, stride, c // self.part, key, shared[i])
+                if self.part < c
+                else MixedEdge(edge_ops(d), c, c, stride, search, key, shared[i])
+            )
             self.keys[j].append((i, key))
         # DARTS-PRIME: normalise each intermediate node's sum during the search only
         self.norms = nn.ModuleList(
@@ -76,7 +87,7 @@ class Cell(nn.Module):
     def forward(self, s0: torch.Tensor, s1: torch.Tensor, mixing: Mixing | None) -> torch.Tensor:
         inputs = (s0, s1) if self.n_in == 2 else (s1,)
         states = [p(s) for p, s in zip(self.pre, inputs, strict=True)]
-        sources = [Fanout(s) for s in states]
+        sources = [self._fanout(s) for s in states]
         n, _, h, w = states[-1].shape
         if self.reduction:
             h, w = (h + 1) // 2, (w + 1) // 2
@@ -85,15 +96,39 @@ class Cell(nn.Module):
             total = NodeSum()
             for i, k in self.keys[j]:
                 w_k = mixing[k] if mixing else None
-                self.edges[f"{i}->{j}"].accumulate(total, sources[i], w_k, drop)
+                b = self._edge_weight(mixing, j, k)
+                edge = self.edges[f"{i}->{j}"]
+                if isinstance(edge, PartialEdge):
+                    self._add_partial(total, edge(sources[i], states[i], w_k), b)
+                else:
+                    edge.accumulate(total, sources[i], w_k if b is None else w_k * b, drop)
             value = (
                 total.value if total.value is not None else states[-1].new_zeros(n, self.c, h, w)
             )
             if self.norms:
                 value = self.norms[j - self.n_in](value)
             states.append(value)
-            sources.append(Fanout(value))
+            sources.append(self._fanout(value))
         return torch.cat([states[j] for j in self.fed], dim=1)
+
+    def _fanout(self, x: torch.Tensor) -> Fanout:
+        """What a node's out-edges share: of its channels, those their ops see."""
+        return Fanout(x[:, : self.part] if self.part < self.c else x)
+
+    @staticmethod
+    def _add_partial(total: NodeSum, y: torch.Tensor, b: torch.Tensor | None) -> None:
+        """Add a partial edge's fresh output ``y``, times its edge weight ``b`` if any."""
+        if b is None:
+            total.add(y, owned=True)
+        else:
+            total.add_scaled(y, b)
+
+    def _edge_weight(self, mixing: Mixing | None, j: int, key: str) -> torch.Tensor | None:
+        """Edge normalisation: the weight of in-edge ``key`` of node ``j`` (None: off)."""
+        if not mixing or j not in self.edge_norm:
+            return None
+        node, keys = self.edge_norm[j]
+        return mixing[node][keys.index(key)]
 
 
 def _preprocess(c_in: int, c: int, reduce: bool, always: bool, affine: bool) -> nn.Module:

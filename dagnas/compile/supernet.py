@@ -17,22 +17,27 @@ from dagnas.relax import RELAXATIONS, Mixing, Relaxation
 
 def choices_of(g: nx.DiGraph) -> dict[str, list[str]]:
     """Choice key → candidate names, in a deterministic order: the graph
-    attribute ``choices`` if present, else the searched edges' ops."""
+    attribute ``choices`` if present, else the searched edges' ops, and the
+    nodes' choices over their in-edges (``edge_norm``: PC-DARTS's β)."""
     if "choices" in g.graph:
         return {k: list(v) for k, v in sorted(g.graph["choices"].items())}
     found = {d["key"]: list(d["ops"]) for _, _, d in g.edges(data=True) if "ops" in d}
+    found |= {k: list(v) for k, v in g.graph.get("edge_norm", {}).items()}
     return dict(sorted(found.items()))
 
 
 def groups_of(g: nx.DiGraph) -> dict[str, list[str]]:
     """Group → its choice keys: the graph attribute ``groups`` if present, else
-    target node → the keys of its incoming searched edges."""
+    target node → the keys of its incoming searched edges (and its edge
+    normalisation's choice, keyed by the node)."""
     if "groups" in g.graph:
         return {k: list(v) for k, v in sorted(g.graph["groups"].items())}
     groups: dict[str, list[str]] = {}
     for _, v, d in sorted(g.edges(data=True), key=lambda e: e[2].get("key", "")):
         if "ops" in d:
             groups.setdefault(v, []).append(d["key"])
+    for node in g.graph.get("edge_norm", {}):  # keyed by the node: its own group's
+        groups[node].append(node)
     return dict(sorted(groups.items()))
 
 

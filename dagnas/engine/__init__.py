@@ -6,14 +6,26 @@ from dagnas.engine import (  # noqa: F401  (registers)
     perturb,
     regularizers,
     schedules,
+    stopping,
 )
 from dagnas.engine.components import (
     DERIVE_RULES,
+    EARLY_STOPS,
     HYPERGRADIENTS,
     REGULARIZERS,
     SCHEDULES,
+    EarlyStop,
     Regularizer,
     Schedule,
 )
 
-__all__ = ["DERIVE_RULES", "HYPERGRADIENTS", "REGULARIZERS", "SCHEDULES", "Regularizer", "Schedule"]
+__all__ = [
+    "DERIVE_RULES",
+    "EARLY_STOPS",
+    "HYPERGRADIENTS",
+    "REGULARIZERS",
+    "SCHEDULES",
+    "EarlyStop",
+    "Regularizer",
+    "Schedule",
+]

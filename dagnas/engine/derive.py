@@ -57,10 +57,19 @@ def _best_nonzero(ops: list[str], w: torch.Tensor) -> int:
     return max(live, key=lambda i: w[i].item())
 
 
+def edge_weights(g: nx.DiGraph, weights: Weights, v: Any) -> dict[str, float]:
+    """PC-DARTS's edge normalisation: ``{in-edge key: its weight}`` of node ``v``
+    when the graph's ``edge_norm`` gives ``v`` a choice over its in-edges; else {}."""
+    keys = g.graph.get("edge_norm", {}).get(v)
+    return dict(zip(keys, weights[v].tolist(), strict=True)) if keys else {}
+
+
 @DERIVE_RULES.register("topk")
 class TopK:
     """DARTS: per node keep the k incoming edges whose best non-`none` op is
-    strongest; each keeps that op (Liu et al. 2019)."""
+    strongest; each keeps that op (Liu et al. 2019). With edge normalisation
+    (PC-DARTS) an edge's strength is its op's weight times the edge's weight,
+    which its kept edge records as ``edge_weight``."""
 
     class Options(Strict):
         k: PositiveInt = 2
@@ -71,16 +80,19 @@ class TopK:
     def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
         arch = _skeleton(g, run)
         for v in g.nodes:
+            scale = edge_weights(g, weights, v)
+            best = {
+                d["key"]: _best_nonzero(d["ops"], weights[d["key"]])
+                for _, _, d in g.in_edges(v, data=True)
+                if "ops" in d
+            }
             edges = [(u, d) for u, _, d in g.in_edges(v, data=True) if "ops" in d]
-            ranked = sorted(
-                edges,
-                key=lambda e: (
-                    -weights[e[1]["key"]][_best_nonzero(e[1]["ops"], weights[e[1]["key"]])]
-                ),
-            )
+            strength = {k: weights[k][i].item() * scale.get(k, 1.0) for k, i in best.items()}
+            ranked = sorted(edges, key=lambda e: -strength[e[1]["key"]])
             for u, d in ranked[: self.k]:
-                w = weights[d["key"]]
-                _keep(arch, u, v, d, w, _best_nonzero(d["ops"], w))
+                _keep(arch, u, v, d, weights[d["key"]], best[d["key"]])
+                if scale:
+                    arch.edges[u, v]["edge_weight"] = scale[d["key"]]
         return _finish(arch)
 
 

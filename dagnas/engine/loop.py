@@ -7,10 +7,11 @@ projection, regularizer updates); then one weight step on a train batch
 (SGD, gradient clipping) — or the weight step first (``step_order``). Both
 batches are augmented when ``search.augment`` says so.
 Per epoch: cosine learning rate, evaluation on the val split, one record of
-metrics, the supernet's end-of-phase hook (dense blocks resample there), and
-a checkpoint. What watches the search (the run folder's histories, progress,
-trackers) is a callback (:mod:`dagnas.engine.callbacks`); the loop itself
-writes only its checkpoint, and only when given a run folder.
+metrics, the early stop's verdict (``search.early_stop``, DARTS+: the search
+may end there), the supernet's end-of-phase hook (dense blocks resample
+there), and a checkpoint. What watches the search (the run folder's
+histories, progress, trackers) is a callback (:mod:`dagnas.engine.callbacks`);
+the loop itself writes only its checkpoint, and only when given a run folder.
 
 After each step: a loss, gradient norm or α that is not finite rolls the
 search back to its last checkpoint with lower learning rates
@@ -52,7 +53,7 @@ from dagnas.engine.checkpoint import (
     tidy_run_dir,
     to_bytes,
 )
-from dagnas.engine.components import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
+from dagnas.engine.components import EARLY_STOPS, HYPERGRADIENTS, REGULARIZERS, SCHEDULES, EarlyStop
 from dagnas.engine.distributed import Dist, current
 from dagnas.engine.guard import Divergence, Guard
 from dagnas.engine.hypergrad import Objective
@@ -77,6 +78,8 @@ class SearchResult:
     interrupted: bool = False
     #: times the divergence guard rolled the search back
     rollbacks: int = 0
+    #: ``{"epoch", "reason"}`` when the early stop ended the search; None otherwise
+    early_stop: dict[str, Any] | None = None
 
 
 class Searcher:
@@ -123,6 +126,10 @@ class Searcher:
         self.hypergradient = HYPERGRADIENTS.get(cfg.hypergradient.name)
         self.components: dict[str, Stateful] = {"schedule": self.schedule}
         self.components.update({f"regularizer{i}": r for i, r in enumerate(regs)})
+        stop = cfg.early_stop
+        self.early_stop = EARLY_STOPS.get(stop.name)(**stop.options) if stop else EarlyStop()
+        if stop:
+            self.components["early_stop"] = self.early_stop
         self.guard = Guard(cfg.on_divergence.retries, cfg.on_divergence.lr_factor)
         self.epoch, self.step = 0, 0
         self.acc = fresh_sums()
@@ -149,7 +156,9 @@ class Searcher:
         for cb in self.callbacks:
             cb.on_search_start(self)
         while (
-            not self.interrupted and self.epoch < self.cfg.epochs and self.step < self.total_steps
+            not (self.interrupted or self.early_stop.stopped)
+            and self.epoch < self.cfg.epochs
+            and self.step < self.total_steps
         ):
             while self.acc["batches"] < len(self.train) and self.step < self.total_steps:
                 self._one_step()
@@ -161,6 +170,7 @@ class Searcher:
         result = SearchResult(
             self.model, mixing, self.metrics, self.step, self.interrupted, self.guard.rollbacks
         )
+        result.early_stop = self.early_stop.stopped
         for cb in self.callbacks:
             cb.on_search_end(self, result)
         return result
@@ -332,11 +342,12 @@ class Searcher:
         if self.guard.flagged:  # the same on every rank: both are totals over the ranks
             self._roll_back(self.guard.flagged)
             return
+        stopping = self.early_stop.after_epoch(self.model, mixing, record)
         self.metrics.append(record)
         log.info("epoch %d: %s", self.epoch + 1, record)
         self.epoch += 1
         self.acc = fresh_sums()
-        final = self.epoch >= self.cfg.epochs or self.step >= self.total_steps
+        final = stopping or self.epoch >= self.cfg.epochs or self.step >= self.total_steps
         history = self.model.end_phase(mixing, self.epoch, final)
         for cb in self.callbacks:
             cb.on_epoch_end(self, record, mixing, history)

@@ -50,6 +50,8 @@ def op_drops(
     base_acc, base_loss = supernet_score(model, weights, x, y)
     drops: dict[str, list[Score]] = {}
     for key, w in weights.items():
+        if key not in choices:  # a node's edge weights (edge normalisation): no op
+            continue
         drops[key] = []
         for i, op in enumerate(choices[key]):
             if w[i].item() == 0 or is_zero(op):

@@ -56,6 +56,12 @@ class DartsCellSpec(SpaceBase):
     node_norm: bool = False
     """BatchNorm (affine=False) after each intermediate node's sum in the supernet
     (DARTS-PRIME sets it: its clipped weights are not normalised per edge)"""
+    partial_channels: PositiveInt = Field(1, le=64)
+    """PC-DARTS's K: in the supernet, 1/K of each edge's channels pass through its
+    mixed op and the rest bypass it, then the channels are shuffled (1: all, DARTS)"""
+    edge_normalisation: bool = False
+    """PC-DARTS: architecture weights β over each node's incoming edges weight the
+    edges' outputs (softmax(β) under softmax), and top-k ranks edges by β's weight × α's"""
     ops: list[OpName] = Field(min_length=1)
     """candidate ops of every edge (image ops; `dagnas ops` lists them)"""
     reduction_ops: list[OpName] | None = Field(None, min_length=1)
@@ -90,12 +96,35 @@ class DartsCellSpec(SpaceBase):
                     f"'{e}' is not a cell edge: need i < j and j an intermediate node"
                     f" ({n_in}..{last - 1})",
                 )
+        if self.channels % self.partial_channels:
+            raise SpecIssue(
+                ("partial_channels",),
+                f"{self.partial_channels} does not divide channels: {self.channels}; pick a"
+                " divisor, so each edge passes a whole share of the channels through its ops",
+            )
         for k, r in enumerate(self.reductions or []):
             if r >= self.layers:
                 raise SpecIssue(
                     ("reductions", k), f"layer {r} is out of range 0..{self.layers - 1}"
                 )
         return self
+
+
+#: macro settings of the supernet alone (a child network has none of them)
+SUPERNET_ONLY = ("node_norm", "partial_channels", "edge_normalisation")
+
+
+def edge_norm_choices(g: nx.DiGraph) -> dict[str, list[str]]:
+    """PC-DARTS's edge normalisation: per node with two or more searched in-edges,
+    a choice (keyed by the node) over their keys, in the order of their sources."""
+    found = {}
+    for v in g.nodes:
+        ins = sorted(
+            (g.nodes[u]["index"], d["key"]) for u, _, d in g.in_edges(v, data=True) if "ops" in d
+        )
+        if len(ins) > 1:
+            found[v] = [key for _, key in ins]
+    return found
 
 
 def darts_reductions(spec: DartsCellSpec) -> list[int]:
@@ -157,6 +186,8 @@ class DartsCell(EdgeOpKind):
             "preprocess": spec.preprocess,
             "final_activation": spec.final_activation,
             "node_norm": spec.node_norm,
+            "partial_channels": spec.partial_channels,
+            "edge_normalisation": spec.edge_normalisation,
         }
         cells = {"normal": spec.ops}
         if reductions and spec.reduction_type == "cell":
@@ -185,6 +216,8 @@ class DartsCell(EdgeOpKind):
                     searched=False,
                 )
         g.graph["cells"] = list(cells)
+        if spec.edge_normalisation:
+            g.graph["edge_norm"] = edge_norm_choices(g)
 
     def dead_output(self, spec: DartsCellSpec, g: nx.DiGraph, node: str) -> SpecError:
         field = "reduction_ops" if node.startswith("reduce") and spec.reduction_ops else "ops"
@@ -212,8 +245,8 @@ class DartsCell(EdgeOpKind):
             size = [(n + 1) // 2 for n in size]
 
     def network_macro(self, macro: dict[str, Any]) -> dict[str, Any]:
-        """Every macro setting but ``node_norm`` (it acts in the supernet only)."""
-        return {k: v for k, v in macro.items() if k != "node_norm"}
+        """Every macro setting but those that act in the supernet only."""
+        return {k: v for k, v in macro.items() if k not in SUPERNET_ONLY}
 
     def params(self, arch: nx.DiGraph) -> int:
         """Stem, stacked cells (or NAS-Bench-201 residual blocks) and the head."""

@@ -162,5 +162,5 @@ class Hypernet(Relaxation):
         if not self.ops:
             return None
         costs = self.costs if self.options.complexity == "params" else op_costs(self.ops, "norm")
-        total = sum((w * w.new_tensor(costs[k])).sum() for k, w in mixing.items())
+        total = sum((w * w.new_tensor(costs[k])).sum() for k, w in mixing.items() if k in costs)
         return self.lam * total

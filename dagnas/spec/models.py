@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from dagnas.data import DATASETS, Augment, dataset_key, default_augment
-from dagnas.engine import HYPERGRADIENTS, REGULARIZERS, SCHEDULES
+from dagnas.engine import EARLY_STOPS, HYPERGRADIENTS, REGULARIZERS, SCHEDULES
 from dagnas.errors import DagnasError, SpecError, format_loc
 from dagnas.loggers import LOGGERS
 from dagnas.ops import OPS
@@ -125,6 +125,8 @@ class SearchConfig(Strict):
     """when architecture steps happen relative to weight steps"""
     regularizers: list[Annotated[Component, component_of(REGULARIZERS)]] = []
     """penalties and perturbations added to the search"""
+    early_stop: Annotated[Component, component_of(EARLY_STOPS)] | None = None
+    """end the search after the epoch a criterion is met (darts_plus: DARTS+; null: never)"""
     loggers: list[Annotated[Component, component_of(LOGGERS)]] = Field(
         [], description="experiment trackers fed every epoch: csv, tensorboard, mlflow, wandb"
     )

@@ -42,6 +42,7 @@ def _darts_like(relaxation: str) -> dict[str, Any]:
         "relaxation": {"name": relaxation},
         "schedule": {"name": "alternate", "every": 1},
         "regularizers": [],
+        "early_stop": None,
         "arch": {"optimizer": "adam", **RELAXATIONS.get(relaxation).arch_defaults},
     }
 
@@ -52,6 +53,7 @@ def _prime(regularizer: str) -> dict[str, Any]:
         "relaxation": {"name": "clipped"},
         "schedule": {"name": "dynamic"},
         "regularizers": [{"name": regularizer}],
+        "early_stop": None,
         "arch": {"optimizer": "adam"},
         "hypergradient": {"name": "first"},
         "val_fraction": 1 / 11,
@@ -88,6 +90,22 @@ register_method(
         "beta_darts",
         "beta-DARTS (Ye et al. 2022): DARTS with the Beta-Decay regularizer ramped over the search",
         {**_darts_like("softmax"), "regularizers": [{"name": "beta_decay"}]},
+    )
+)
+register_method(
+    Method(
+        "darts_plus",
+        "DARTS+ (Liang et al. 2019): DARTS that stops when the normal cell holds 2 skips"
+        " or the derived architecture is unchanged for 10 epochs",
+        {**_darts_like("softmax"), "early_stop": {"name": "darts_plus"}},
+    )
+)
+register_method(
+    Method(
+        "pc_darts",
+        "PC-DARTS (Xu et al. 2020): DARTS with partial channels (K=4) and edge normalisation",
+        _darts_like("softmax"),
+        {"partial_channels": 4, "edge_normalisation": True},
     )
 )
 

@@ -146,6 +146,7 @@ def _summary(
         "epochs": len(result.metrics),
         "steps": result.steps,
         "partial": result.interrupted,
+        "early_stop": result.early_stop,
         "rollbacks": result.rollbacks,
         "processes": where["processes"],
         "val_acc": last.get("val_acc"),
