@@ -37,7 +37,17 @@ OUT = Path(__file__).resolve().parent / "results" / "quality.jsonl"
 METHODS = ["darts", "dirichlet", "gumbel", "sigmoid", "sparse_simplex", "hypernet", "crb"]
 METRIC = "accuracy"
 ORDER = ["nb201_tiny", "dense5_digits", "mlp_dag"]
-SUMMARY_COLUMNS = ["table", "method", "seeds", "top %", "regret", "final", "best epoch", "drop"]
+SUMMARY_COLUMNS = [
+    "table",
+    "method",
+    "seeds",
+    "top %",
+    "regret",
+    "final",
+    "best epoch",
+    "drop",
+    "α/w steps",
+]
 
 
 def table_scores(name: str) -> dict[str, float]:
@@ -73,6 +83,7 @@ def search_once(name: str, method: str, seed: int, epochs: int) -> dict[str, Any
         "trajectory": trajectory,
         "wall_time": time.perf_counter() - start,
         "val_acc": outcome.summary.get("val_acc"),
+        "arch_step_ratio": outcome.summary.get("arch_step_ratio"),
         "early_stop": outcome.summary.get("early_stop"),
     }
     if final is None or None in trajectory:
@@ -96,8 +107,10 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ("final", "final"),
             ("best epoch", "best_epoch"),
             ("drop", "drop"),
+            ("α/w steps", "arch_step_ratio"),
         ]:
-            line[col] = statistics.fmean(r[field] for r in ok) if ok else None
+            vals = [r[field] for r in ok if r.get(field) is not None]
+            line[col] = statistics.fmean(vals) if vals else None
         out.append(line)
     return out
 

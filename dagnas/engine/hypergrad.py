@@ -89,12 +89,19 @@ def first_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
 
 
 @HYPERGRADIENTS.register("second")
-def second_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
+def second_order(
+    obj: Objective, train: Batch, val: Batch, xi: float, radius: float = 0.01
+) -> float:
     """DARTS's unrolled hypergradient (Liu et al. 2019, eq. 7–8).
 
     w′ = w − ξ∇_w L_train(w, α);  g = ∇_α L_val(w′, α)
     − ξ·[∇_α L_train(w⁺, α) − ∇_α L_train(w⁻, α)] / (2ε),
-    w± = w ± ε∇_{w′}L_val(w′, α),  ε = 0.01 / ‖∇_{w′}L_val(w′, α)‖.
+    w± = w ± ε∇_{w′}L_val(w′, α),  ε = ``radius`` / ‖∇_{w′}L_val(w′, α)‖
+    (DARTS's 0.01). The virtual step is plain SGD: no momentum, no weight decay.
+    The difference quotient is exact only to the extent that w± lie on the same
+    side of every ReLU and max-pool kink as w; in a convolutional cell at
+    DARTS's radius some units cross, and the Hessian-vector product carries
+    their jumps.
     """
     alphas = obj.model.arch_parameters()
     named = obj.named_weights()
@@ -108,7 +115,7 @@ def second_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
     out = _grad(loss, alphas + list(virtual.values()))
     d_alpha, d_w = out[: len(alphas)], obj.reduce(out[len(alphas) :], weights)
     d_w = [torch.zeros_like(w) if g is None else g for w, g in zip(weights, d_w, strict=True)]
-    eps = 0.01 / torch.sqrt(sum((g * g).sum() for g in d_w)).clamp_min(1e-12)
+    eps = radius / torch.sqrt(sum((g * g).sum() for g in d_w)).clamp_min(1e-12)
 
     def grad_alpha_at(sign: float) -> tuple[torch.Tensor | None, ...]:
         shifted = {

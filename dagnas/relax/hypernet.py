@@ -16,11 +16,15 @@ from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation
 
 
 def op_costs(ops: OpModules, kind: str) -> dict[str, list[float]]:
-    """Per choice, each op's complexity, divided by the largest over all ops.
+    """Per choice, each op's complexity, divided by the mean over every op of
+    every choice: the average op costs 1, so uniform mixing weights cost the
+    number of choices, and the costs keep their true proportions.
 
     ``params``: parameter count; ``norm``: Σ of its parameters' L2 norms
     (read now: weights change during the search). An op shared by several
     cells (one choice key) counts all its copies; `none` costs 0.
+    **[choice]** Divided by the costliest op instead, the whole term is a
+    fraction of a nat even at λ = 0.1 and steers nothing below it.
     """
 
     def cost(mods: list[nn.Module]) -> float:
@@ -28,8 +32,9 @@ def op_costs(ops: OpModules, kind: str) -> dict[str, list[float]]:
         return float(sum(p.numel() for p in ps) if kind == "params" else sum(p.norm() for p in ps))
 
     raw = {k: [cost(mods) for mods in by_op.values()] for k, by_op in ops.items()}
-    top = max((c for cs in raw.values() for c in cs), default=0.0) or 1.0
-    return {k: [c / top for c in cs] for k, cs in raw.items()}
+    every = [c for cs in raw.values() for c in cs]
+    mean = (sum(every) / len(every) if every else 0.0) or 1.0
+    return {k: [c / mean for c in cs] for k, cs in raw.items()}
 
 
 @RELAXATIONS.register("hypernet")
@@ -38,35 +43,43 @@ class Hypernet(Relaxation):
     into one node), a map from λ to their α: α = λ·b1 + b2 (``hidden: []``),
     or an MLP with ReLU hidden layers. Mixing is softmax(α/``temperature``),
     or α itself with ``mode: direct``. The architecture parameters are the
-    maps' weights. **[choice]** ``input: log`` feeds the map
-    (log10 λ − log_min)/(log_max − log_min) instead of λ: linear in λ, α
-    barely moves over the small λ, on the log scale each decade gets its share.
+    maps' weights. **[choice]** The maps read log10 λ placed on the sampled
+    range and centred, t = (2·log10 λ − log_min − log_max)/(log_max − log_min)
+    ∈ [−1, 1] (``input: log``, the default; t = 0 when the range is one λ),
+    not λ itself (``input: lam``, the paper's form). Fed λ, α = λ·b1 + b2 is
+    b2 for every λ ≤ 1e-2, so only the largest λ differ. Fed an input in
+    [0, 1], the gradient of the classification loss, which favours the same
+    ops at every λ, drives b1 as it drives b2; centred, its share in b1
+    averages out, and b1 learns what differs between λ: the complexity term.
 
     λ is drawn once per minibatch, log-uniformly in 10^[log_min, log_max],
     and used by both its weight step and its architecture step. The
     architecture loss adds λ·Σ_choices Σ_ops w_o(λ)·c_o, c_o the op's
-    complexity (``complexity: params | norm``, normalised so the costliest
-    op of the space costs 1). ``final(lam)`` gives the weights at any λ
+    complexity (``complexity: params | norm``, normalised so the average op
+    of the space costs 1). ``final(lam)`` gives the weights at any λ
     without a new search (``final_lam`` when none is given).
 
-    The slope b1 must grow large for the argmax to move with λ, which the
-    DARTS architecture lr is too small for in a short search; so the spec
-    fills ``search.arch.lr`` = 0.05 where the user gave none
-    (``benchmarks/hypernet_lambda.py`` derives at several λ and reports
-    what each gives).
+    **[choice]** λ is drawn from 10^U(−4, −1) by default, the range the family
+    is derived over (the authors' code draws 10^U(−5, 0): there the largest λ
+    outweigh the classification loss, and the maps learn mostly them). The
+    spec fills ``search.arch.lr`` = 0.01 where the user gave none: Adam
+    moves each map weight by about its lr per step whatever the size of its
+    gradient, so at DARTS's 3e-4 the maps stay near their init in a short
+    search, and at 0.05 the slope saturates within the lowest decade
+    (``benchmarks/hypernet_lambda.py`` measures the family).
     """
 
-    arch_defaults: ClassVar[dict[str, Any]] = {"lr": 0.05}
+    arch_defaults: ClassVar[dict[str, Any]] = {"lr": 0.01}
 
     class Options(Strict):
         hidden: list[PositiveInt] = []
         mode: Literal["softmax", "direct"] = "softmax"
         temperature: PositiveFloat = 1.0
-        log_min: float = -5.0
-        log_max: float = 0.0
+        log_min: float = -4.0
+        log_max: float = -1.0
         complexity: Literal["params", "norm"] = "params"
         final_lam: NonNegativeFloat = Field(1e-3, description="λ of final() by default")
-        input: Literal["lam", "log"] = "lam"
+        input: Literal["lam", "log"] = "log"
 
         @model_validator(mode="after")
         def _range(self) -> Hypernet.Options:
@@ -102,13 +115,16 @@ class Hypernet(Relaxation):
         return nn.Sequential(*layers, last)
 
     def net_input(self, lam: float) -> float:
-        """What the maps read for ``lam``: λ itself, or its place on the log range."""
+        """What the maps read for ``lam``: λ itself, or its centred place on the
+        log range (−1 at 10^log_min, 1 at 10^log_max, 0 in the middle)."""
         o = self.options
         if o.input == "lam":
             return lam
         if lam <= 0:
             raise DagnasError(f"hypernet with input 'log' needs λ > 0, got {lam}")
-        return (math.log10(lam) - o.log_min) / max(o.log_max - o.log_min, 1e-12)
+        if o.log_max == o.log_min:
+            return 0.0
+        return (2 * math.log10(lam) - o.log_min - o.log_max) / (o.log_max - o.log_min)
 
     def alphas(self, lam: float) -> Mixing:
         """The raw α of every choice at ``lam``."""

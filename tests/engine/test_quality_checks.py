@@ -113,8 +113,9 @@ HYPERNET_DAG = VECTOR_DAG.replace(
 
 
 def steer_by_lambda(state: dict) -> None:
-    """Make λ decide: α = λ·b1 + b2 with b2 favouring each edge's first op and
-    b1 (slope 100) its second, so λ = 1e-4 and λ = 1e-1 give other architectures."""
+    """Make λ decide: α = t·b1 + b2 (t: log10 λ centred on the sampled range,
+    10^[-4, -1]) with b2 favouring each edge's first op and b1 (slope 100) its
+    second, so λ = 1e-4 (t = -1) and λ = 1e-1 (t = 1) give other architectures."""
     for name, value in state["model"].items():
         if name.startswith("relaxation.nets.") and name.endswith((".weight", ".bias")):
             value.zero_()

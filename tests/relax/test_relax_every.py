@@ -90,5 +90,5 @@ def test_compare_methods_keep_the_arch_settings_a_relaxation_needs():
     spec = load_space("spaces/darts_digits.yaml")  # sets arch lr 3e-3 for Adam
     arch = apply_method(spec, resolve_method("sparse_simplex")).search.arch
     assert (arch.optimizer, arch.lr, arch.weight_decay) == ("sgd", 0.1, 0.0)
-    assert apply_method(spec, resolve_method("hypernet")).search.arch.lr == 0.05
+    assert apply_method(spec, resolve_method("hypernet")).search.arch.lr == 0.01
     assert apply_method(spec, resolve_method("darts")).search.arch == spec.search.arch
