@@ -76,3 +76,47 @@ def test_pruning_relaxation_and_prime_regularizers_work_with_resampling(tmp_path
     train, val = ([t[:256] for t in split.tensors] for split in (data.train, data.val))
     Searcher(model, train, val, spec.search, tmp_path).run()
     assert torch.isfinite(torch.stack(list(model.relaxation.final().values()))).all()
+
+
+def test_a_resampled_slot_starts_with_fresh_alpha_adam_moments_and_admm_state(tmp_path):
+    text = SPACE.replace("arch: {lr: 0.05}", "arch: {lr: 0.05}, regularizers: [{name: admm, every: 1}]")
+    spec = parse_spec(text)
+    data = load_dataset("digits")
+    torch.manual_seed(0)
+    model = compile_supernet(lower(spec, data.input_shape, data.num_classes), "dirichlet")
+    train, val = ([t[:256] for t in split.tensors] for split in (data.train, data.val))
+    searcher = Searcher(model, train, val, spec.search, tmp_path)
+    for _ in range(3):
+        searcher._one_step()
+    key, alpha = "s0:blocks", model.relaxation.alpha["s0:blocks"]
+    admm = searcher.objective.regularizers[0]
+    before = {
+        "alpha": alpha.detach().clone(),
+        **{n: t.clone() for n, t in searcher.a_opt.state[alpha].items()},
+        "Z": admm.Z[key].clone(),
+        "U": admm.U[key].clone(),
+    }
+    assert before["exp_avg"].ne(0).all() and before["U"].ne(0).any()
+    old = list(model.body.stages[0].blocks)
+    searcher._end_epoch()
+    replaced = [s for s in range(4) if model.body.stages[0].blocks[s] != old[s]]
+    kept = [s for s in range(4) if s not in replaced]
+    assert len(replaced) == 2
+    after = {
+        "alpha": alpha.detach(),
+        **searcher.a_opt.state[alpha],
+        "Z": admm.Z[key],
+        "U": admm.U[key],
+    }
+    for name, value in after.items():  # the other slots untouched
+        assert torch.equal(value[kept], before[name][kept]), name
+    for name in ("step", "exp_avg", "exp_avg_sq", "U"):
+        assert after[name][replaced].eq(0).all(), name
+    assert after["alpha"][replaced].abs().max() < 1e-2  # a fresh 1e-3·N(0, 1) draw
+    assert torch.equal(after["Z"][replaced], model.relaxation.final()[key][replaced])
+    # the next α step moves a fresh entry as a new Adam's first step does: lr·sign(g)
+    start = alpha.detach().clone()
+    alpha.grad = torch.tensor([0.3, -2.0, 5.0, -0.1])
+    searcher.a_opt.step()
+    moved = (alpha.detach() - start)[replaced]
+    torch.testing.assert_close(moved, -0.05 * alpha.grad[replaced].sign())
