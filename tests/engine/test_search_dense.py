@@ -79,7 +79,8 @@ def test_pruning_relaxation_and_prime_regularizers_work_with_resampling(tmp_path
 
 
 def test_a_resampled_slot_starts_with_fresh_alpha_adam_moments_and_admm_state(tmp_path):
-    text = SPACE.replace("arch: {lr: 0.05}", "arch: {lr: 0.05}, regularizers: [{name: admm, every: 1}]")
+    with_admm = "arch: {lr: 0.05}, regularizers: [{name: admm, every: 1}]"
+    text = SPACE.replace("arch: {lr: 0.05}", with_admm)
     spec = parse_spec(text)
     data = load_dataset("digits")
     torch.manual_seed(0)
@@ -120,3 +121,25 @@ def test_a_resampled_slot_starts_with_fresh_alpha_adam_moments_and_admm_state(tm
     searcher.a_opt.step()
     moved = (alpha.detach() - start)[replaced]
     torch.testing.assert_close(moved, -0.05 * alpha.grad[replaced].sign())
+
+
+def test_hypernet_resamples_with_fresh_rows_of_its_last_layer(tmp_path):
+    spec = parse_spec(SPACE.replace("arch: {lr: 0.05}", "relaxation: hypernet"))
+    data = load_dataset("digits")
+    torch.manual_seed(0)
+    model = compile_supernet(lower(spec, data.input_shape, data.num_classes), "hypernet")
+    train, val = ([t[:256] for t in split.tensors] for split in (data.train, data.val))
+    searcher = Searcher(model, train, val, spec.search, tmp_path)
+    for _ in range(3):
+        searcher._one_step()
+    last = model.relaxation.nets["s0"][-1]
+    before = last.weight.detach().clone()
+    old = list(model.body.stages[0].blocks)
+    searcher._end_epoch()
+    replaced = [s for s in range(4) if model.body.stages[0].blocks[s] != old[s]]
+    kept = [s for s in range(4) if s not in replaced]
+    assert replaced and torch.equal(last.weight.detach()[kept], before[kept])
+    assert last.weight.detach()[replaced].abs().max() < 1e-2
+    assert searcher.a_opt.state[last.weight]["exp_avg"][replaced].eq(0).all()
+    searcher.run()
+    assert searcher.epoch == 2
