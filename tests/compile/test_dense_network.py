@@ -78,6 +78,20 @@ def test_resampling_keeps_weights_and_gives_replaced_slots_fresh_alpha(net):
     assert torch.equal(alpha[kept], learnt[kept])
 
 
+def test_fresh_all_restarts_every_slot_of_a_resampled_stage():
+    torch.manual_seed(0)
+    text = SPACE.replace("keep: 2}", "keep: 2, fresh: all}")
+    net = compile_supernet(lower(parse_spec(text), (1, 3, 4), 5))
+    with torch.no_grad():
+        net.relaxation.alpha["s0:blocks"].copy_(torch.tensor([0.5, -1, 2, 0, 1, -2]))
+    torch.manual_seed(7)
+    fresh = net.relaxation.init_alpha("s0:blocks")
+    torch.manual_seed(7)
+    _, reset = net.end_phase(net.relaxation.final(), epoch=2, final=False)
+    assert reset["s0:blocks"] == list(range(6)) and reset["s1:blocks"] == list(range(3))
+    assert torch.equal(net.relaxation.alpha["s0:blocks"].detach(), fresh)
+
+
 def test_no_resampling_off_schedule_or_after_the_last_phase(net):
     old = [list(st.blocks) for st in net.body.stages]
     for epoch, final in ((1, False), (2, True)):
