@@ -78,17 +78,33 @@ def test_pruning_relaxation_and_prime_regularizers_work_with_resampling(tmp_path
     assert torch.isfinite(torch.stack(list(model.relaxation.final().values()))).all()
 
 
-def test_a_resampled_slot_starts_with_fresh_alpha_adam_moments_and_admm_state(tmp_path):
-    with_admm = "arch: {lr: 0.05}, regularizers: [{name: admm, every: 1}]"
-    text = SPACE.replace("arch: {lr: 0.05}", with_admm)
+def three_steps(tmp_path, text: str, relaxation: str) -> Searcher:
+    """A search of the space ``text`` after three steps (its optimizers have state)."""
     spec = parse_spec(text)
     data = load_dataset("digits")
     torch.manual_seed(0)
-    model = compile_supernet(lower(spec, data.input_shape, data.num_classes), "dirichlet")
+    model = compile_supernet(lower(spec, data.input_shape, data.num_classes), relaxation)
     train, val = ([t[:256] for t in split.tensors] for split in (data.train, data.val))
     searcher = Searcher(model, train, val, spec.search, tmp_path)
     for _ in range(3):
         searcher._one_step()
+    return searcher
+
+
+def resample(searcher: Searcher) -> tuple[list[int], list[int]]:
+    """End the epoch (a resampling); the replaced and the kept slots."""
+    old = list(searcher.model.body.stages[0].blocks)
+    searcher._end_epoch()
+    now = searcher.model.body.stages[0].blocks
+    replaced = [s for s in range(len(old)) if now[s] != old[s]]
+    return replaced, [s for s in range(len(old)) if s not in replaced]
+
+
+def test_a_resampled_slot_starts_with_fresh_alpha_adam_moments_and_admm_state(tmp_path):
+    with_admm = "arch: {lr: 0.05}, regularizers: [{name: admm, every: 1}]"
+    text = SPACE.replace("arch: {lr: 0.05}", with_admm)
+    searcher = three_steps(tmp_path, text, "dirichlet")
+    model = searcher.model
     key, alpha = "s0:blocks", model.relaxation.alpha["s0:blocks"]
     admm = searcher.objective.regularizers[0]
     before = {
@@ -98,10 +114,7 @@ def test_a_resampled_slot_starts_with_fresh_alpha_adam_moments_and_admm_state(tm
         "U": admm.U[key].clone(),
     }
     assert before["exp_avg"].ne(0).all() and before["U"].ne(0).any()
-    old = list(model.body.stages[0].blocks)
-    searcher._end_epoch()
-    replaced = [s for s in range(4) if model.body.stages[0].blocks[s] != old[s]]
-    kept = [s for s in range(4) if s not in replaced]
+    replaced, kept = resample(searcher)
     assert len(replaced) == 2
     after = {
         "alpha": alpha.detach(),
@@ -124,20 +137,11 @@ def test_a_resampled_slot_starts_with_fresh_alpha_adam_moments_and_admm_state(tm
 
 
 def test_hypernet_resamples_with_fresh_rows_of_its_last_layer(tmp_path):
-    spec = parse_spec(SPACE.replace("arch: {lr: 0.05}", "relaxation: hypernet"))
-    data = load_dataset("digits")
-    torch.manual_seed(0)
-    model = compile_supernet(lower(spec, data.input_shape, data.num_classes), "hypernet")
-    train, val = ([t[:256] for t in split.tensors] for split in (data.train, data.val))
-    searcher = Searcher(model, train, val, spec.search, tmp_path)
-    for _ in range(3):
-        searcher._one_step()
-    last = model.relaxation.nets["s0"][-1]
+    text = SPACE.replace("arch: {lr: 0.05}", "relaxation: hypernet")
+    searcher = three_steps(tmp_path, text, "hypernet")
+    last = searcher.model.relaxation.nets["s0"][-1]
     before = last.weight.detach().clone()
-    old = list(model.body.stages[0].blocks)
-    searcher._end_epoch()
-    replaced = [s for s in range(4) if model.body.stages[0].blocks[s] != old[s]]
-    kept = [s for s in range(4) if s not in replaced]
+    replaced, kept = resample(searcher)
     assert replaced and torch.equal(last.weight.detach()[kept], before[kept])
     assert last.weight.detach()[replaced].abs().max() < 1e-2
     assert searcher.a_opt.state[last.weight]["exp_avg"][replaced].eq(0).all()
