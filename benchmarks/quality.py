@@ -11,6 +11,11 @@ written beside it as ``<out>.json``.
 
     python -m benchmarks.quality                      # every table, method, 3 seeds
     python -m benchmarks.quality --tables nb201_tiny --methods darts,gumbel --seeds 1
+    python -m benchmarks.quality --tables dense5_digits --methods dirichlet \
+        --set resample.every=1 --set search.arch.lr=0.05   # a variant of the spaces' settings
+
+With ``--set`` (the spec's dotted keys, as ``dagnas run --set``), the rows'
+method reads ``dirichlet [resample.every=1 ...]``: variants are rows of their own.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import logging
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +36,14 @@ from dagnas.bench import load_table
 from dagnas.errors import DagnasError
 from dagnas.io import append_jsonl, read_jsonl
 from dagnas.spaces import load_space
+from dagnas.spec.overrides import apply_overrides, parse_assignment
 from dagnas.workflows.methods import apply_method, resolve_method
 from dagnas.workflows.search import run_search
 
 OUT = Path(__file__).resolve().parent / "results" / "quality.jsonl"
 METHODS = ["darts", "dirichlet", "gumbel", "sigmoid", "sparse_simplex", "hypernet", "crb"]
 METRIC = "accuracy"
-ORDER = ["nb201_tiny", "dense5_digits", "mlp_dag"]
+ORDER = ["nb201_tiny", "dense5_digits", "dense5_mnist", "mlp_dag"]
 SUMMARY_COLUMNS = [
     "table",
     "method",
@@ -66,11 +73,16 @@ def place(score: float, scores: list[float]) -> dict[str, float]:
     }
 
 
-def search_once(name: str, method: str, seed: int, epochs: int) -> dict[str, Any]:
-    """One search of table ``name``'s space with ``method``; its row."""
-    spec = load_space(TABLES[name].space)
-    search = {"seed": seed, "epochs": epochs, "device": "cpu", "bench": str(TABLES[name].csv)}
-    spec = apply_method(spec, resolve_method(method), **search)
+def search_once(
+    name: str, method: str, seed: int, epochs: int, sets: Sequence[str] = ()
+) -> dict[str, Any]:
+    """One search of table ``name``'s space with ``method`` and the ``--set``
+    assignments ``sets``; its row."""
+    t = TABLES[name]
+    spec = load_space(t.space)
+    search = {"seed": seed, "epochs": epochs, "device": "cpu", "bench": str(t.csv)}
+    spec = apply_method(spec, resolve_method(method), data_root=t.data_root, **search)
+    spec = apply_overrides(spec, dict(parse_assignment(a) for a in sets), origin="--set")
     start = time.perf_counter()
     outcome = run_search(spec, None)
     key = f"bench_{METRIC}"
@@ -122,31 +134,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    variant = f" [{' '.join(args.sets)}]" if args.sets else ""
     done = {(r["table"], r["method"], r["seed"], r["epochs"]) for r in read_jsonl(args.out)}
     for name in args.tables:
         for method in methods:
             for seed in range(args.seeds):
-                key = (name, method, seed, args.epochs)
+                key = (name, method + variant, seed, args.epochs)
                 if key in done:
                     continue
                 try:
-                    row = search_once(name, method, seed, args.epochs)
+                    row = search_once(name, method, seed, args.epochs, args.sets)
                 except DagnasError as e:
                     row = {"error": str(e)}
-                head = {"table": name, "method": method, "seed": seed, "epochs": args.epochs}
+                head = {"table": name, "method": key[1], "seed": seed, "epochs": args.epochs}
                 append_jsonl(args.out, head | row)
-                print(f"{name} {method} seed {seed}: {row.get('top_pct', row.get('error'))}")
+                print(f"{name} {key[1]} seed {seed}: {row.get('top_pct', row.get('error'))}")
     rows = [
         r
         for r in read_jsonl(args.out)
-        if r["epochs"] == args.epochs and r["table"] in args.tables and r["method"] in methods
+        if r["epochs"] == args.epochs
+        and r["table"] in args.tables
+        and r["method"] in [m + variant for m in methods]
     ]
-    rows.sort(key=lambda r: (args.tables.index(r["table"]), methods.index(r["method"])))
+    labels = [m + variant for m in methods]
+    rows.sort(key=lambda r: (args.tables.index(r["table"]), labels.index(r["method"])))
     summary = summarise(rows)
     write_json(args.out.with_suffix(".json"), {"epochs": args.epochs, "summary": summary})
     print(table(summary, SUMMARY_COLUMNS))

@@ -133,7 +133,8 @@ class DenseBlocksNetwork(Body):
         """After an architecture phase: record the blocks with their mixing weights
         and, every ``resample.every`` epochs but not after the last, resample.
 
-        Returns ``({"blocks": record}, {choice key: replaced slots})``. The
+        Returns ``({"blocks": record}, {choice key: slots to start afresh})``:
+        the replaced slots, or every slot with ``resample.fresh: all``. The
         shared weights are untouched; only the masks of replaced slots change.
         """
         every, keep = self.macro["resample"]["every"], self.macro["resample"]["keep"]
@@ -158,6 +159,7 @@ class DenseBlocksNetwork(Body):
                 entry["replaced"] = [
                     {"slot": s, "edges": block_to_json(b)} for s, b in changes.items()
                 ]
-                reset[key] = list(changes)
+                fresh_all = self.macro["resample"].get("fresh") == "all"
+                reset[key] = list(range(len(stage.blocks))) if fresh_all else list(changes)
             record["stages"][st["name"]] = entry
         return {"blocks": record}, reset

@@ -8,7 +8,7 @@ import networkx as nx
 import torch
 from torch import nn
 
-from dagnas.compile.body import Body, History
+from dagnas.compile.body import Body, History, Replaced
 from dagnas.compile.edge import MixedEdge, ops_by_choice
 from dagnas.errors import DagnasError
 from dagnas.kinds.base import kind_of
@@ -58,16 +58,18 @@ class Supernet(nn.Module):
         """Logits (N, classes); ``mixing`` defaults to the relaxation's output."""
         return self.body(x, self.relaxation() if mixing is None else mixing)
 
-    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> History:
+    def end_phase(self, weights: Mixing, epoch: int, final: bool) -> tuple[History, Replaced]:
         """Between architecture phases (after epoch ``epoch``; ``final`` after the
         last): let the body act on the final mixing ``weights``, e.g. resample
         dense blocks. The relaxation resets the options whose candidates the body
-        replaced. Returns ``{history name: record}`` for the run folder.
+        replaced (fresh α). Returns ``({history name: record}, {choice key:
+        replaced options})``: the search also forgets their optimizer moments
+        and regularizer state.
         """
         history, replaced = self.body.end_phase(weights, epoch, final)
         for key, options in replaced.items():
             self.relaxation.reset_options(key, options)
-        return history
+        return history, replaced
 
     def current_graph(self) -> nx.DiGraph:
         """A copy of the SearchGraph with the body's current state in its graph

@@ -60,6 +60,10 @@ class Regularizer:
     def after_arch_step(self, model: Any) -> None:
         """Update auxiliary state (ADMM's Z and U, say) after an α step."""
 
+    def reset_options(self, model: Any, key: str, options: list[int]) -> None:
+        """Start afresh on ``options`` of choice ``key``, whose candidates
+        resampling replaced (the relaxation has already reset their α)."""
+
     def state_dict(self) -> dict[str, Any]:
         return {}
 

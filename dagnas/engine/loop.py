@@ -58,7 +58,7 @@ from dagnas.engine.distributed import Dist, current
 from dagnas.engine.guard import Divergence, Guard
 from dagnas.engine.hypergrad import Objective
 from dagnas.engine.rng import rng_state, set_rng_state
-from dagnas.engine.setup import fresh_sums, optimizers, zero_fraction
+from dagnas.engine.setup import forget_replaced, fresh_sums, optimizers, zero_fraction
 from dagnas.relax import Mixing
 from dagnas.spec import SearchConfig
 from dagnas.training.common import cosine_lr, eval_mode, score_logits
@@ -348,7 +348,8 @@ class Searcher:
         self.epoch += 1
         self.acc = fresh_sums()
         final = stopping or self.epoch >= self.cfg.epochs or self.step >= self.total_steps
-        history = self.model.end_phase(mixing, self.epoch, final)
+        history, replaced = self.model.end_phase(mixing, self.epoch, final)
+        forget_replaced(self.model, self.a_opt, self.objective.regularizers, replaced)
         for cb in self.callbacks:
             cb.on_epoch_end(self, record, mixing, history)
         self._save()

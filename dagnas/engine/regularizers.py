@@ -89,6 +89,17 @@ class ADMM(Regularizer):
         z = self.options.z
         self.U = {k: z * self.U[k] + (a[k] - self.Z[k]) * live.get(k, 1.0) for k in a}
 
+    @torch.no_grad()
+    def reset_options(self, model: Any, key: str, options: list[int]) -> None:
+        """Z = A(α), U = 0 on the replaced options, as at the start."""
+        if not self.Z:
+            return
+        a = model.relaxation.final()[key]
+        self.Z[key] = self.Z[key].to(a.device).clone()
+        self.U[key] = self.U[key].to(a.device).clone()
+        self.Z[key][options] = a[options]
+        self.U[key][options] = 0.0
+
     def state_dict(self) -> dict[str, Any]:
         return {"Z": dict(self.Z), "U": dict(self.U), "count": self.count}
 

@@ -80,12 +80,20 @@ class StageSpec(Strict):
 
 class ResampleSpec(Strict):
     """When to draw new blocks: after every ``every`` epochs (0: never), keeping
-    the ``keep`` blocks with the largest mixing weight (None: the sampler's default)."""
+    the ``keep`` blocks with the largest mixing weight (None: the sampler's default).
+
+    A new block starts with fresh α, optimizer moments and regularizer state;
+    ``fresh: all`` gives every block of the stage a fresh start at each
+    resampling, so that a kept block's head start does not decide the next
+    phase (each phase is then a competition on equal terms, and only the
+    sampler remembers earlier phases)."""
 
     every: NonNegativeInt = 1
     """epochs between resamplings (0: never)"""
     keep: NonNegativeInt | None = None
     """blocks kept at a resampling (null: the sampler's default)"""
+    fresh: Literal["replaced", "all"] = "replaced"
+    """which blocks start afresh at a resampling: the replaced ones, or all"""
 
 
 class DenseBlocksSpec(SpaceBase):

@@ -1,6 +1,6 @@
 """Relaxations of the discrete architecture choice, registered by name."""
 
-from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation, Softmax, alpha_dict
+from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation, Softmax
 from dagnas.relax.clipped import Clipped
 from dagnas.relax.hypernet import Hypernet
 from dagnas.relax.remedies import AuxiliarySkip, SmoothedSoftmax
@@ -23,5 +23,4 @@ __all__ = [
     "Softmax",
     "SparseSimplex",
     "Sparsemax",
-    "alpha_dict",
 ]

@@ -96,32 +96,51 @@ class Relaxation(nn.Module):
         pruned or dropped; None when the relaxation never prunes."""
         return None
 
-    def reset_options(self, key: str, options: Sequence[int]) -> None:
-        """Forget what was learnt about ``options`` of choice ``key``, whose
-        candidates were replaced (dense-block resampling). Default: their α
-        becomes the mean α of the other options (of all, if none remain), then
-        :meth:`project`. Relaxations without one α vector per choice override this.
-        """
+    def init_alpha(self, key: str) -> torch.Tensor:
+        """A fresh α vector for choice ``key``: DARTS's 1e-3·N(0, 1) unless the
+        method starts elsewhere. Used at construction and when resampling
+        replaces some of the choice's options (:meth:`reset_options`)."""
+        return 1e-3 * torch.randn(len(self.choices[key]))
+
+    def fresh_alpha(self) -> nn.ParameterDict:
+        """One parameter vector per choice, each from :meth:`init_alpha`."""
+        return nn.ParameterDict({k: nn.Parameter(self.init_alpha(k)) for k in self.choices})
+
+    def option_parameters(
+        self, key: str, options: Sequence[int]
+    ) -> list[tuple[nn.Parameter, list[int]]]:
+        """The architecture parameters that belong to ``options`` of choice ``key``,
+        as (parameter, indices into its first dimension): what an optimizer must
+        forget when those options are replaced. Default: their entries of α[key]."""
+        return [(self._alpha_of(key), sorted(set(options)))]
+
+    def _alpha_of(self, key: str) -> nn.Parameter:
         alpha = getattr(self, "alpha", None)
         if not isinstance(alpha, nn.ParameterDict) or key not in alpha:
             raise DagnasError(
                 f"relaxation {type(self).__name__} keeps no α vector for choice '{key}' and "
                 "does not implement reset_options, so it cannot be used with resampling"
+                " (dense_blocks resample.every > 0); use softmax, dirichlet, gumbel, sigmoid,"
+                " clipped or sparse_simplex, or set resample.every: 0"
             )
+        return alpha[key]
+
+    def reset_options(self, key: str, options: Sequence[int]) -> None:
+        """Forget what was learnt about ``options`` of choice ``key``, whose
+        candidates were replaced (dense-block resampling): their α entries
+        become a fresh draw of :meth:`init_alpha`, as at the start of the
+        search; the other entries keep theirs. Then :meth:`project`.
+        Relaxations without one α vector per choice override this and
+        :meth:`option_parameters`.
+        """
+        a = self._alpha_of(key)
+        drop = sorted(set(options))
         with torch.no_grad():
-            a = alpha[key]
-            drop = sorted(set(options))
-            rest = [i for i in range(len(a)) if i not in drop]
-            a[drop] = a[rest].mean() if rest else a.mean()
+            a[drop] = self.init_alpha(key).to(a)[drop]
         self.project()
 
 
 RELAXATIONS: Registry[type[Relaxation]] = Registry("relaxation")
-
-
-def alpha_dict(choices: dict[str, list[str]], init: Any) -> nn.ParameterDict:
-    """One parameter vector per choice, ``init(n)`` giving its initial value."""
-    return nn.ParameterDict({k: nn.Parameter(init(len(ops))) for k, ops in choices.items()})
 
 
 @RELAXATIONS.register("softmax")
@@ -130,7 +149,7 @@ class Softmax(Relaxation):
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
-        self.alpha = alpha_dict(choices, lambda n: 1e-3 * torch.randn(n))
+        self.alpha = self.fresh_alpha()
 
     def forward(self) -> Mixing:
         return {k: torch.softmax(a, dim=-1) for k, a in self.alpha.items()}

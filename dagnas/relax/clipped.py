@@ -42,16 +42,16 @@ class Clipped(Relaxation):
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
-        masks = {
-            k: torch.tensor([0.0 if is_zero(o) else 1.0 for o in ops]) for k, ops in choices.items()
-        }
-        self.mask = TensorDict(masks)
-        self.alpha = nn.ParameterDict(
-            {
-                k: nn.Parameter((1 / max(int(m.sum()), 1) + 1e-4 * torch.randn(len(m))) * m)
-                for k, m in masks.items()
-            }
-        )
+        self.mask = TensorDict({k: self.initial_mask(k) for k in choices})
+        self.alpha = self.fresh_alpha()
+
+    def initial_mask(self, key: str) -> torch.Tensor:
+        """1 for each op of choice ``key`` but `none`/`zero`."""
+        return torch.tensor([0.0 if is_zero(o) else 1.0 for o in self.choices[key]])
+
+    def init_alpha(self, key: str) -> torch.Tensor:
+        m = self.initial_mask(key)
+        return (1 / max(int(m.sum()), 1) + 1e-4 * torch.randn(len(m))) * m
 
     def forward(self) -> Mixing:
         return {k: a.clamp(0, 1) * self.mask[k] for k, a in self.alpha.items()}
@@ -60,9 +60,10 @@ class Clipped(Relaxation):
         return {k: m.detach() for k, m in self.mask.items()}
 
     def reset_options(self, key: str, options: Sequence[int]) -> None:
-        """Replaced candidates (dense-block resampling) are live again, with the mean α."""
+        """Replaced candidates (dense-block resampling) are unpruned, with fresh α."""
+        drop = sorted(set(options))
         with torch.no_grad():
-            self.mask[key][sorted(set(options))] = 1.0
+            self.mask[key][drop] = self.initial_mask(key)[drop]
         super().reset_options(key, options)
 
     @torch.no_grad()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, ClassVar, Literal
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal, cast
 
 import torch
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
@@ -153,6 +154,34 @@ class Hypernet(Relaxation):
     def new_minibatch(self) -> None:
         lo, hi = self.options.log_min, self.options.log_max
         self.lam = 10 ** (lo + (hi - lo) * torch.rand(()).item())
+
+    def _rows(self, key: str, options: Sequence[int]) -> tuple[nn.Linear, list[int]]:
+        """The last layer of the map that gives choice ``key``'s α, and the rows
+        of that layer that give ``options``."""
+        group = next(g for g, keys in self.groups.items() if key in keys)
+        keys = self.groups[group]
+        start = sum(len(self.choices[k]) for k in keys[: keys.index(key)])
+        last = cast(nn.Linear, self.nets[group][-1])
+        return last, [start + i for i in sorted(set(options))]
+
+    def option_parameters(
+        self, key: str, options: Sequence[int]
+    ) -> list[tuple[nn.Parameter, list[int]]]:
+        last, rows = self._rows(key, options)
+        return [(last.weight, rows), (last.bias, rows)]
+
+    def reset_options(self, key: str, options: Sequence[int]) -> None:
+        """Replaced candidates (dense-block resampling): their rows of the map's
+        last layer are drawn afresh as at construction (α(λ) near 0, or 1/n in
+        ``direct`` mode); hidden layers, which every option shares, stay."""
+        last, rows = self._rows(key, options)
+        n = len(self.choices[key])
+        with torch.no_grad():
+            last.weight[rows] = 1e-3 * torch.randn(len(rows), last.in_features).to(last.weight)
+            if self.options.mode == "direct":
+                last.bias[rows] = 1 / n
+            else:
+                last.bias[rows] = 1e-3 * torch.randn(len(rows)).to(last.bias)
 
     def bind(self, ops: OpModules) -> None:
         self.ops = ops

@@ -15,7 +15,7 @@ from torch.distributions import Dirichlet as Dir
 from torch.distributions import kl_divergence
 
 from dagnas.registry import Strict
-from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, alpha_dict
+from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation
 
 
 def gumbel_noise(like: torch.Tensor) -> torch.Tensor:
@@ -58,7 +58,7 @@ class Gumbel(Relaxation):
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
-        self.alpha = alpha_dict(choices, lambda n: 1e-3 * torch.randn(n))
+        self.alpha = self.fresh_alpha()
 
     @property
     def tau(self) -> float:
@@ -104,7 +104,7 @@ class Dirichlet(Relaxation):
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
-        self.alpha = alpha_dict(choices, lambda n: 1e-3 * torch.randn(n))
+        self.alpha = self.fresh_alpha()
 
     def concentrations(self) -> Mixing:
         return {k: torch.nn.functional.elu(a) + 1 for k, a in self.alpha.items()}

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from dagnas.ops import is_zero
 from dagnas.registry import Strict
-from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, alpha_dict
+from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation
 
 
 @RELAXATIONS.register("sigmoid")
@@ -39,7 +39,7 @@ class Sigmoid(Relaxation):
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
-        self.alpha = alpha_dict(choices, lambda n: 1e-3 * torch.randn(n))
+        self.alpha = self.fresh_alpha()
         drop = self.options.drop_zero
         self.live_ops = {
             k: torch.tensor([not (drop and is_zero(o)) for o in ops]) for k, ops in choices.items()

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from dagnas.ops import OPS
 from dagnas.registry import Strict
-from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation, alpha_dict
+from dagnas.relax.base import RELAXATIONS, Mixing, Relaxation
 from dagnas.relax.projection import project_capped_simplex, project_simplex
 
 
@@ -46,11 +46,15 @@ class SparseSimplex(Relaxation):
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
         capped = self.options.simplex == "capped"
-        self.alpha = alpha_dict(choices, lambda n: torch.full((n,), 1 / (n + capped)))
+        self.alpha = self.fresh_alpha()
         # l1 mask: every op on the capped simplex, the non-`none` ops otherwise
         self.penalised = {
             k: [capped or not OPS.get(op).zero for op in ops] for k, ops in choices.items()
         }
+
+    def init_alpha(self, key: str) -> torch.Tensor:
+        n = len(self.choices[key])
+        return torch.full((n,), 1 / (n + (self.options.simplex == "capped")))
 
     def forward(self) -> Mixing:
         return dict(self.alpha.items())
@@ -78,7 +82,7 @@ class Sparsemax(Relaxation):
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)
-        self.alpha = alpha_dict(choices, lambda n: 1e-3 * torch.randn(n))
+        self.alpha = self.fresh_alpha()
 
     def forward(self) -> Mixing:
         return {k: project_simplex(a) for k, a in self.alpha.items()}

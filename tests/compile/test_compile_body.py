@@ -16,7 +16,7 @@ def test_every_registered_body_is_a_body():
 
 def test_a_dag_body_records_nothing_and_leaves_the_graph_as_it_was(tiny_dag_graph):
     net = compile_supernet(tiny_dag_graph)
-    assert net.end_phase(net.relaxation.final(), 1, False) == {}
+    assert net.end_phase(net.relaxation.final(), 1, False) == ({}, {})
     assert net.current_graph().graph == tiny_dag_graph.graph
 
 

@@ -51,12 +51,16 @@ def test_forward_mixes_blocks_with_the_relaxation_weights(net):
     assert all(a.grad is not None for a in net.arch_parameters())
 
 
-def test_resampling_keeps_weights_and_resets_replaced_alpha(net):
+def test_resampling_keeps_weights_and_gives_replaced_slots_fresh_alpha(net):
     weights_before = {k: v.clone() for k, v in net.body.named_parameters()}
+    learnt = torch.tensor([0.5, -1, 2, 0, 1, -2])
     with torch.no_grad():
-        net.relaxation.alpha["s0:blocks"].copy_(torch.tensor([0.5, -1, 2, 0, 1, -2]))
+        net.relaxation.alpha["s0:blocks"].copy_(learnt)
     old = list(net.body.stages[0].blocks)
-    history = net.end_phase(net.relaxation.final(), epoch=2, final=False)
+    torch.manual_seed(7)
+    fresh = net.relaxation.init_alpha("s0:blocks")
+    torch.manual_seed(7)
+    history, reset = net.end_phase(net.relaxation.final(), epoch=2, final=False)
     record = history["blocks"]
     assert record["epoch"] == 2 and record["resampled"]
     s0 = record["stages"]["s0"]
@@ -67,15 +71,31 @@ def test_resampling_keeps_weights_and_resets_replaced_alpha(net):
     assert [s for s in range(6) if new[s] != old[s]] == replaced and replaced
     for name, value in net.body.named_parameters():
         assert torch.equal(value, weights_before[name]), name
+    assert reset["s0:blocks"] == replaced
     alpha = net.relaxation.alpha["s0:blocks"].detach()
     kept = [s for s in range(6) if s not in replaced]
-    torch.testing.assert_close(alpha[replaced], alpha[kept].mean().expand(len(replaced)))
+    assert torch.equal(alpha[replaced], fresh[replaced])
+    assert torch.equal(alpha[kept], learnt[kept])
+
+
+def test_fresh_all_restarts_every_slot_of_a_resampled_stage():
+    torch.manual_seed(0)
+    text = SPACE.replace("keep: 2}", "keep: 2, fresh: all}")
+    net = compile_supernet(lower(parse_spec(text), (1, 3, 4), 5))
+    with torch.no_grad():
+        net.relaxation.alpha["s0:blocks"].copy_(torch.tensor([0.5, -1, 2, 0, 1, -2]))
+    torch.manual_seed(7)
+    fresh = net.relaxation.init_alpha("s0:blocks")
+    torch.manual_seed(7)
+    _, reset = net.end_phase(net.relaxation.final(), epoch=2, final=False)
+    assert reset["s0:blocks"] == list(range(6)) and reset["s1:blocks"] == list(range(3))
+    assert torch.equal(net.relaxation.alpha["s0:blocks"].detach(), fresh)
 
 
 def test_no_resampling_off_schedule_or_after_the_last_phase(net):
     old = [list(st.blocks) for st in net.body.stages]
     for epoch, final in ((1, False), (2, True)):
-        record = net.end_phase(net.relaxation.final(), epoch, final)["blocks"]
+        record = net.end_phase(net.relaxation.final(), epoch, final)[0]["blocks"]
         assert not record["resampled"] and "replaced" not in record["stages"]["s0"]
     assert [st.blocks for st in net.body.stages] == old
 
