@@ -1,11 +1,17 @@
 """The accelerator path: mixed precision, channels-last memory, ``torch.compile``.
 
-:class:`Accel` is the config (a protocol field, and usable by the search
-loop as it is); :class:`Accelerated` applies it to one model on one device:
-``autocast()`` around forward passes, ``backward(loss, params, clip)`` with
-fp16's loss scaling, ``inputs(x)`` in the model's memory format, and
+:class:`Accel` is the config: a retraining protocol's ``accel`` and a
+search's ``search.accel``. :class:`Accelerated` applies it to one model on
+one device: ``autocast()`` around forward passes, ``grad_scaler()`` (fp16's
+loss scaling, a pass-through otherwise), ``backward(loss, opt, params,
+clip)`` through it, ``inputs(x)`` in the model's memory format, and
 ``forward`` (the compiled module, or the module). bf16 autocast runs on
 CPUs and on CUDA devices that support it; fp16 needs CUDA.
+
+Under ``compile`` a body's own recomputation of saved activations
+(``recompute``, :mod:`dagnas.ops.recompute`) is turned off: its registry of
+recipes breaks the compiled graph, and the compiler chooses what to keep
+for the backward pass itself.
 """
 
 from __future__ import annotations
@@ -15,25 +21,32 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict
 from torch import nn
 
 from dagnas.errors import DagnasError
+from dagnas.registry import Strict
 
 Precision = Literal["fp32", "bf16", "fp16"]
 DTYPES: dict[str, torch.dtype] = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-class Accel(BaseModel):
-    """``precision``: autocast dtype of forward passes (fp32: off). ``channels_last``:
-    convolution weights and image batches in NHWC memory. ``compile``: run the
-    forward pass through ``torch.compile``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Accel(Strict):
+    """Mixed precision, memory format and compilation of the forward passes."""
 
     precision: Precision = "fp32"
+    """autocast dtype of the forward passes: fp32 (off), bf16 (CPU or CUDA), fp16 (CUDA,
+    with loss scaling)"""
     channels_last: bool = False
+    """convolution weights and image batches in NHWC memory"""
     compile: bool = False
+    """run the forward pass through torch.compile (a C++ compiler on a CPU)"""
+
+
+def device_for(name: str) -> torch.device:
+    """The device a ``device`` setting names here: ``auto`` is CUDA when torch sees one."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
 
 
 def check_supported(precision: str, device: torch.device) -> None:
@@ -50,6 +63,13 @@ def check_supported(precision: str, device: torch.device) -> None:
         raise DagnasError(f"mixed precision runs on cpu or cuda here, not {device.type}")
 
 
+def _no_recompute(model: nn.Module) -> None:
+    """Turn off the recomputation of saved activations of every module that has it."""
+    for m in model.modules():
+        if getattr(m, "recompute", False):
+            m.recompute = False
+
+
 class Accelerated:
     """``model`` (already on ``device``) set up as ``accel`` says."""
 
@@ -59,10 +79,15 @@ class Accelerated:
         check_supported(accel.precision, self.device)
         if accel.channels_last:
             model.to(memory_format=torch.channels_last)
+        if accel.compile:
+            _no_recompute(model)
         self.model = model
         self.forward: Callable[..., Any] = torch.compile(model) if accel.compile else model
-        fp16 = accel.precision == "fp16"
-        self.scaler = torch.amp.GradScaler(self.device.type, enabled=fp16)
+        self.scaler = self.grad_scaler()
+
+    def grad_scaler(self) -> torch.amp.GradScaler:
+        """A loss scaler for one optimizer: on with fp16, a pass-through otherwise."""
+        return torch.amp.GradScaler(self.device.type, enabled=self.accel.precision == "fp16")
 
     def inputs(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` on the device, channels-last when set and ``x`` is a batch of images."""
@@ -73,7 +98,7 @@ class Accelerated:
 
     @contextlib.contextmanager
     def autocast(self) -> Iterator[None]:
-        """Forward passes inside run in the protocol's precision."""
+        """Forward passes inside run in the configured precision."""
         dtype = DTYPES.get(self.accel.precision)
         with torch.autocast(self.device.type, dtype=dtype, enabled=dtype is not None):
             yield
