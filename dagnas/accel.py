@@ -17,6 +17,7 @@ for the backward pass itself.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
@@ -108,14 +109,23 @@ class Accelerated:
         loss: torch.Tensor,
         opt: torch.optim.Optimizer,
         params: Iterable[nn.Parameter],
-        clip: float,
-    ) -> None:
-        """Backpropagate ``loss``, clip the gradient norm to ``clip`` (0: no clipping)
-        and step ``opt``; with fp16, through the loss scaler (a step with
-        non-finite gradients is skipped)."""
-        self.scaler.scale(loss).backward()
-        if clip > 0:
+        clip: float | None,
+        reduce: Callable[[list[nn.Parameter]], None] | None = None,
+    ) -> float:
+        """Backpropagate ``loss`` (unless it reaches no parameter), ``reduce`` the
+        gradients (data-parallel averaging), clip their norm to ``clip`` (0 or
+        None: no clipping) and step ``opt``; with fp16, through the loss scaler,
+        which skips a step with non-finite gradients. The gradient norm before
+        clipping (not finite: fp16 skipped the step)."""
+        params, live = list(params), loss.requires_grad
+        if live:
+            self.scaler.scale(loss).backward()
+        if reduce is not None:
+            reduce(params)
+        if live:
             self.scaler.unscale_(opt)
-            nn.utils.clip_grad_norm_(list(params), clip)
-        self.scaler.step(opt)
-        self.scaler.update()
+        norm = float(nn.utils.clip_grad_norm_(params, clip or math.inf))
+        if live:
+            self.scaler.step(opt)
+            self.scaler.update()
+        return norm

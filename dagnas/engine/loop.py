@@ -224,26 +224,17 @@ class Searcher:
         With fp16 the step goes through the loss scaler: non-finite gradients
         make it skip the step and lower the scale, and the guard leaves them be.
         """
-        model, scaler = self.model, self.w_scaler
+        model = self.model
         self.w_opt.zero_grad(set_to_none=True)
         mixing = {k: v.detach() for k, v in model.relaxation.weight_mixing().items()}
         logits = self.objective.logits(train[0], mixing)
         loss = nn.functional.cross_entropy(logits, train[1])
         self.last_loss = loss.item()
         self.guard.check(self.last_loss, Divergence.TRAIN_LOSS)
-        live = loss.requires_grad  # False when a sampled architecture reaches no weight
-        if live:
-            scaler.scale(loss).backward()
-        self.dist.average_grads(model.weights())
-        if live:
-            scaler.unscale_(self.w_opt)
-        clip = self.cfg.weights.grad_clip
-        norm = float(nn.utils.clip_grad_norm_(model.weights(), clip if clip else math.inf))
-        if not scaler.is_enabled():
+        clip, reduce = self.cfg.weights.grad_clip, self.dist.average_grads
+        norm = self.accel.backward(loss, self.w_opt, model.weights(), clip, reduce)
+        if not self.w_scaler.is_enabled():
             self.guard.check(norm, Divergence.GRAD_NORM)
-        if live:
-            scaler.step(self.w_opt)
-            scaler.update()
         model.relaxation.after_weight_step()
         return logits, norm
 
