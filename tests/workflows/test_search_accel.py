@@ -14,32 +14,12 @@ from click.testing import CliRunner
 
 from dagnas.cli import main
 from dagnas.engine.checkpoint import CHECKPOINT
-
-TINY = """\
-kind: darts_cell
-name: tiny
-channels: 4
-layers: 2
-reductions: [1]
-stem_multiplier: 1
-nodes: 2
-ops: [none, skip_connect, max_pool_3x3, sep_conv_3x3]
-search: {epochs: 1, batch_size: 16, data_limit: 64}
-"""
+from tests.cli.test_cli_run import TINY, invoke
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-@pytest.fixture
-def tiny_yaml(tmp_path):
-    path = tmp_path / "tiny.yaml"
-    path.write_text(TINY)
-    return path
-
-
-def test_a_bf16_run_records_its_setting_and_a_resume_keeps_it(tiny_yaml, tmp_path):
+def test_a_bf16_run_records_its_setting_and_refuses_a_resume_under_another(tmp_path):
+    tiny_yaml = tmp_path / "tiny.yaml"
+    tiny_yaml.write_text(TINY)
     out = tmp_path / "run"
     bf16 = ["--set", "search.accel.precision=bf16"]
     result = invoke("run", str(tiny_yaml), *bf16, "--out", str(out), "-q", "--max-steps", "2")
@@ -62,7 +42,9 @@ def test_a_bf16_run_records_its_setting_and_a_resume_keeps_it(tiny_yaml, tmp_pat
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="fp16 runs where there is a GPU")
-def test_validate_and_run_refuse_fp16_without_a_gpu(tiny_yaml, tmp_path):
+def test_validate_and_run_refuse_fp16_without_a_gpu(tmp_path):
+    tiny_yaml = tmp_path / "tiny.yaml"
+    tiny_yaml.write_text(TINY)
     fp16 = ["--set", "search.accel.precision=fp16"]
     result = CliRunner().invoke(main, ["validate", str(tiny_yaml), *fp16])
     assert result.exit_code == 2
