@@ -125,6 +125,14 @@ def test_the_loss_scalers_travel_with_the_checkpoint(tiny_cell_graph):
     s.load_state_dict(state)
 
 
+def test_compile_wraps_the_forward_and_turns_recomputation_off(tiny_cell_graph):
+    """(torch.compile compiles on the first call: nothing is compiled here.)"""
+    s = searcher(tiny_cell_graph, {"compile": True})
+    assert s.accel.forward is not s.model and s.objective.accel is s.accel
+    assert s.model.body.recompute is False
+    assert type(s.model.body).recompute is True  # other networks keep it
+
+
 def _compiler() -> bool:
     return torch.cuda.is_available() or shutil.which(os.environ.get("CXX", "g++")) is not None
 
@@ -137,6 +145,5 @@ def _compiler() -> bool:
 )
 def test_a_compiled_search_runs(tiny_cell_graph):
     s = searcher(tiny_cell_graph, {"precision": "bf16", "compile": True}, max_steps=3)
-    assert s.accel.forward is not s.model and s.model.body.recompute is False
     s.run()
     assert all(torch.isfinite(a).all() for a in s.model.arch_parameters())
