@@ -12,13 +12,16 @@ memory on a GPU). On a CPU one intra-op thread is the default: with more,
 a machine shared with other processes makes every step wait for a
 descheduled partner thread, many times slower in either memory format,
 and settings timed at different moments would compare the load, not the
-setting; the one-minute load average is recorded beside each row. Writes
-JSON and prints a table:
+setting; the one-minute load average is recorded beside each row, and the
+settings without compile are timed once more in one process, taking turns
+each round (``turns``: ``speedup_in_turns``, the median of the per-round
+speedups over fp32). Writes JSON and prints a table:
 
     PYTHONPATH=. python -m benchmarks.precision --out precision.json
     PYTHONPATH=. python -m benchmarks.precision --target search --batch 64 --compile
     PYTHONPATH=. python -m benchmarks.precision --device cuda --channels 36 --layers 20 --batch 96
     PYTHONPATH=. python -m benchmarks.precision one --precision bf16 --result one.json
+    PYTHONPATH=. python -m benchmarks.precision turns --target search --result turns.json
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from torch.utils.data import TensorDataset
 from benchmarks.common import (
     in_subprocess,
     interleaved,
+    interleaved_times,
     load,
     machine,
     peak_memory,
     pick_device,
+    ratios,
     set_threads,
     table,
     write_json,
@@ -113,6 +118,21 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     return {**times["step"], **peak_memory(device), "load": load()}
 
 
+def turns(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings without compile in one process, taking turns each round: per
+    setting, the median of its per-round speedups over fp32 (a burst of load from
+    elsewhere hits every setting of a round alike)."""
+    set_threads(args.threads)
+    device = pick_device(args.device)
+    make = search_step if args.target == "search" else retrain_step
+    fns = {}
+    for name, precision, channels_last, _ in SETTINGS:
+        setting = {"precision": precision, "channels_last": channels_last, "compile": False}
+        fns[name] = make(argparse.Namespace(**{**vars(args), **setting}), device)
+    times = interleaved_times(fns, args.steps, args.warmup, device)
+    return {n: ratios(times[SETTINGS[0][0]], t)["median"] for n, t in times.items()}
+
+
 def main_table(args: argparse.Namespace) -> None:
     settings = list(SETTINGS)
     if args.device.startswith("cuda"):
@@ -130,20 +150,22 @@ def main_table(args: argparse.Namespace) -> None:
         measured = in_subprocess("precision", ["one", *flags, *common])
         rows.append({"setting": name, **measured, "step_ms": measured["median"] * 1e3})
     base = rows[0]["median"]
+    in_turns = in_subprocess("precision", ["turns", *common])
     for r in rows:
         r["speedup"] = base / r["median"]
+        r["speedup_in_turns"] = in_turns.get(r["setting"])
     size = {
         k: getattr(args, k) for k in ("target", "device", "channels", "layers", "batch", "steps")
     }
     write_json(args.out, {"machine": machine(), "size": size, "rows": rows})
     memory = "gpu_peak_mb" if args.device.startswith("cuda") else "peak_rss_mb"
-    print(table(rows, ["setting", "step_ms", "speedup", memory, "load"]))
+    print(table(rows, ["setting", "step_ms", "speedup", "speedup_in_turns", memory, "load"]))
     print(f"wrote {args.out}")
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", nargs="?", choices=["table", "one"], default="table")
+    p.add_argument("mode", nargs="?", choices=["table", "one", "turns"], default="table")
     p.add_argument("--target", choices=["retrain", "search"], default="retrain")
     p.add_argument("--device", default="cpu")
     p.add_argument("--channels", type=int, default=16, help="retrain: the network's C")
@@ -156,14 +178,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--compile", action="store_true", help="table: add torch.compile rows")
     p.add_argument("--out", default="precision.json")
-    p.add_argument("--result", help="one: write its JSON here")
+    p.add_argument("--result", help="one, turns: write its JSON here")
     return p
 
 
 def main() -> None:
     args = parser().parse_args()
-    if args.mode == "one":
-        write_json(args.result, one(args))
+    if args.mode in ("one", "turns"):
+        write_json(args.result, (one if args.mode == "one" else turns)(args))
     else:
         main_table(args)
 
