@@ -9,7 +9,9 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from dagnas.accel import Accel, Accelerated
 from dagnas.engine.components import HYPERGRADIENTS, Regularizer
+from dagnas.relax import Mixing
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 Params = dict[str, torch.Tensor]
@@ -29,38 +31,53 @@ class Objective:
     plus the relaxation's own term and the regularizers. ``params``
     substitutes network weights (by name) for a virtual step. ``reduce``
     averages gradients over data-parallel ranks (the hypergradient's inner
-    gradients; the loop averages the final ones).
+    gradients; the loop averages the final ones). ``accel``: the supernet's
+    forward passes run under its autocast, through its compiled forward
+    (a virtual step's, with substituted weights, runs the module itself);
+    the mixing weights and the losses stay in fp32 (None: fp32, eager).
+    ``scaler`` scales the architecture loss whose gradient a first-order
+    step takes (fp16; None: a new one of ``accel``).
     """
 
     model: nn.Module
     regularizers: list[Regularizer] = field(default_factory=list)
     progress: float = 0.0
     reduce: Callable[[Grads, Sequence[torch.Tensor]], list[torch.Tensor | None]] = keep
+    accel: Accelerated | None = None
+    scaler: torch.amp.GradScaler | None = None
 
-    def logits(self, x: torch.Tensor, params: Params | None = None) -> torch.Tensor:
-        if params is None:
-            return self.model(x)
-        return functional_call(self.model, params, (x,), strict=False)
+    def __post_init__(self) -> None:
+        if self.accel is None:  # fp32, eager
+            self.accel = Accelerated(self.model, Accel(), next(self.model.parameters()).device)
+        if self.scaler is None:
+            self.scaler = self.accel.grad_scaler()
+
+    def logits(self, x: torch.Tensor, mixing: Mixing, params: Params | None = None) -> torch.Tensor:
+        """The supernet's fp32 logits at ``mixing`` (with weights ``params``, if given)."""
+        with self.accel.autocast():
+            x = self.accel.inputs(x)
+            if params is None:
+                return self.accel.forward(x, mixing).float()
+            return functional_call(self.model, params, (x, mixing), strict=False).float()
 
     def weight_loss(self, batch: Batch, params: Params | None = None) -> torch.Tensor:
         x, y = batch
-        return nn.functional.cross_entropy(self.logits(x, params), y)
+        return nn.functional.cross_entropy(self.logits(x, self.model.relaxation(), params), y)
 
     def arch_loss(self, batch: Batch, params: Params | None = None) -> torch.Tensor:
         x, y = batch
         mixing = self.model.relaxation()
-        logits = (
-            self.model(x, mixing)
-            if params is None
-            else functional_call(self.model, params, (x, mixing), strict=False)
-        )
-        loss = nn.functional.cross_entropy(logits, y)
+        loss = nn.functional.cross_entropy(self.logits(x, mixing, params), y)
         extra = self.model.relaxation.loss(mixing)
         if extra is not None:
             loss = loss + extra
         for reg in self.regularizers:
             loss = loss + reg(self.model, mixing, self.progress)
         return loss
+
+    def scaled(self, loss: torch.Tensor) -> torch.Tensor:
+        """``loss`` times the loss scale (fp16), else ``loss``."""
+        return self.scaler.scale(loss)
 
     def named_weights(self) -> Params:
         return {f"body.{n}": p for n, p in self.model.body.named_parameters()}
@@ -84,7 +101,7 @@ def first_order(obj: Objective, train: Batch, val: Batch, xi: float) -> float:
     """∇_α L_val(w, α): the current weights stand in for w*(α)."""
     alphas = obj.model.arch_parameters()
     loss = obj.arch_loss(val)
-    _set_grads(alphas, _grad(loss, alphas))
+    _set_grads(alphas, _grad(obj.scaled(loss), alphas))
     return loss.item()
 
 
@@ -93,6 +110,9 @@ def second_order(
     obj: Objective, train: Batch, val: Batch, xi: float, radius: float = 0.01
 ) -> float:
     """DARTS's unrolled hypergradient (Liu et al. 2019, eq. 7–8).
+
+    Its forward passes run in the objective's precision (fp32 or bf16; the
+    spec refuses fp16, for which its four gradients would need loss scaling).
 
     w′ = w − ξ∇_w L_train(w, α);  g = ∇_α L_val(w′, α)
     − ξ·[∇_α L_train(w⁺, α) − ∇_α L_train(w⁻, α)] / (2ε),

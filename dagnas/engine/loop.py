@@ -38,6 +38,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from dagnas.accel import Accelerated
 from dagnas.compile import Supernet
 from dagnas.data import augment_batch
 from dagnas.engine.batches import Batch, Batches
@@ -120,9 +121,11 @@ class Searcher:
         n_eval = cfg.eval_samples or (cfg.max_steps * cfg.batch_size if cfg.max_steps else None)
         self.val_all = (val[0][:n_eval], val[1][:n_eval]) if n_eval else val
         self.w_opt, self.a_opt = optimizers(model, cfg)
+        self.accel = Accelerated(model, cfg.accel, next(model.parameters()).device)
         self.schedule = SCHEDULES.get(cfg.schedule.name)(**cfg.schedule.options)
         regs = [REGULARIZERS.get(r.name)(**r.options) for r in cfg.regularizers]
-        self.objective = Objective(model, regs, reduce=self.dist.average)
+        self.objective = Objective(model, regs, reduce=self.dist.average, accel=self.accel)
+        self.w_scaler, self.a_scaler = self.accel.scaler, self.objective.scaler
         self.hypergradient = HYPERGRADIENTS.get(cfg.hypergradient.name)
         self.components: dict[str, Stateful] = {"schedule": self.schedule}
         self.components.update({f"regularizer{i}": r for i, r in enumerate(regs)})
@@ -193,7 +196,8 @@ class Searcher:
         logits, norm = self._weight_step(train)
         if stepped and weights_first:
             self._arch_step(train, lr)
-        self.schedule.observe(norm**2, stepped)
+        if math.isfinite(norm):  # else fp16's scaler skipped the step, or the guard rolls back
+            self.schedule.observe(norm**2, stepped)
         n = len(train[1])
         a = self.acc
         a["batches"] += 1
@@ -210,12 +214,14 @@ class Searcher:
         return augment_batch(x, self.augment), y
 
     def _arch_step(self, train: Batch, lr: float) -> None:
-        """One architecture step: hypergradient on a val batch, step, projection."""
-        model = self.model
+        """One architecture step: hypergradient on a val batch, step (fp16: through the
+        loss scaler, which skips a step with non-finite gradients), projection."""
+        model, scaler = self.model, self.a_scaler
         self.a_opt.zero_grad(set_to_none=True)
         arch_loss = self.hypergradient(self.objective, train, self._next(self.val), lr)
         self.dist.average_grads(model.arch_parameters())
-        self.a_opt.step()
+        scaler.step(self.a_opt)  # unscales first
+        scaler.update()
         model.relaxation.project()
         for reg in self.objective.regularizers:
             reg.after_arch_step(model)
@@ -223,21 +229,22 @@ class Searcher:
         self.guard.check_tensors(model.arch_parameters(), Divergence.ALPHA)
 
     def _weight_step(self, train: Batch) -> tuple[torch.Tensor, float]:
-        """One weight step on ``train`` at fixed mixing; (logits, gradient norm)."""
+        """One weight step on ``train`` at fixed mixing; (logits, gradient norm).
+
+        With fp16 the step goes through the loss scaler: non-finite gradients
+        make it skip the step and lower the scale, and the guard leaves them be.
+        """
         model = self.model
         self.w_opt.zero_grad(set_to_none=True)
         mixing = {k: v.detach() for k, v in model.relaxation.weight_mixing().items()}
-        logits = model(train[0], mixing)
+        logits = self.objective.logits(train[0], mixing)
         loss = nn.functional.cross_entropy(logits, train[1])
         self.last_loss = loss.item()
         self.guard.check(self.last_loss, Divergence.TRAIN_LOSS)
-        if loss.requires_grad:  # False when a sampled architecture reaches no weight
-            loss.backward()
-        self.dist.average_grads(model.weights())
-        clip = self.cfg.weights.grad_clip
-        norm = float(nn.utils.clip_grad_norm_(model.weights(), clip if clip else math.inf))
-        self.guard.check(norm, Divergence.GRAD_NORM)
-        self.w_opt.step()
+        clip, reduce = self.cfg.weights.grad_clip, self.dist.average_grads
+        norm = self.accel.backward(loss, self.w_opt, model.weights(), clip, reduce)
+        if not self.w_scaler.is_enabled():
+            self.guard.check(norm, Divergence.GRAD_NORM)
         model.relaxation.after_weight_step()
         return logits, norm
 
@@ -304,7 +311,7 @@ class Searcher:
         """
         mixing = self.model.relaxation.final() if mixing is None else mixing
         with eval_mode(self.model):
-            sums = score_logits(lambda x: self.model(x, mixing), *self.dist.part(data))
+            sums = score_logits(lambda x: self.objective.logits(x, mixing), *self.dist.part(data))
         loss, correct = self.dist.total(list(sums))
         n = max(len(data[1]), 1)
         return loss / n, correct / n
@@ -363,6 +370,7 @@ class Searcher:
             "model": self.model.state_dict(),
             "w_opt": self.w_opt.state_dict(),
             "a_opt": self.a_opt.state_dict(),
+            "scalers": {"w": self.w_scaler.state_dict(), "a": self.a_scaler.state_dict()},
             "components": {name: c.state_dict() for name, c in self.components.items()},
             "train": self.train.state_dict(),
             "val": self.val.state_dict(),
@@ -384,6 +392,8 @@ class Searcher:
         self.model.load_state_dict(state["model"])
         self.w_opt.load_state_dict(state["w_opt"])
         self.a_opt.load_state_dict(state["a_opt"])
+        self.w_scaler.load_state_dict(state["scalers"]["w"])
+        self.a_scaler.load_state_dict(state["scalers"]["a"])
         saved = state["components"]
         if sorted(saved) != sorted(self.components):
             raise ValueError(

@@ -6,15 +6,21 @@ dangling nodes, unknown datasets); what needs the data's shape (widths, image
 sizes, which edges exist) is checked when the spec is lowered, by its kind's
 :meth:`~dagnas.kinds.SpaceKind.check`. ``check_spec`` lowers for the shape the
 spec fixes (``input_shape``/``num_classes``) or the one of the dataset it
-names, without reading any data.
+names, without reading any data. ``check_accel`` refuses a ``search.accel``
+precision the device the spec resolves to here cannot autocast to.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import torch
+
+from dagnas.accel import check_supported, device_for
 from dagnas.data import dataset_key
+from dagnas.errors import DagnasError
 from dagnas.spec.lower import SearchGraph, lower
+from dagnas.spec.models import issue_at
 
 #: input shape and classes of the datasets dagnas reads, known without reading them
 DATA_SHAPES: dict[str, tuple[tuple[int, ...], int]] = {
@@ -39,9 +45,23 @@ def data_shape_of(spec: Any) -> tuple[tuple[int, ...], int] | None:
     return tuple(spec.input_shape), spec.num_classes
 
 
+def check_accel(spec: Any) -> None:
+    """A located SpecError when ``search.accel.precision`` cannot run on the device
+    ``search.device`` names on this machine (fp16 where ``auto`` finds no GPU);
+    ``cuda`` on a machine without one is the run's to refuse."""
+    device = device_for(spec.search.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return
+    try:
+        check_supported(spec.search.accel.precision, device)
+    except DagnasError as e:
+        raise issue_at(spec, ("search", "accel", "precision"), str(e)) from None
+
+
 def check_spec(spec: Any) -> SearchGraph | None:
     """Lower ``spec`` for its data (:func:`data_shape_of`): its SearchGraph, or
     None when the data's shape is not known before reading it. Raises the
     located :class:`~dagnas.errors.SpecError` of anything that could not run."""
+    check_accel(spec)
     found = data_shape_of(spec)
     return None if found is None else lower(spec, *found)

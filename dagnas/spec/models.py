@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import torch
 from pydantic import (
     AfterValidator,
     Field,
@@ -18,9 +19,10 @@ from pydantic import (
     model_validator,
 )
 
+from dagnas.accel import Accel, check_supported
 from dagnas.data import DATASETS, Augment, dataset_key, default_augment
 from dagnas.engine import EARLY_STOPS, HYPERGRADIENTS, REGULARIZERS, SCHEDULES
-from dagnas.errors import DagnasError, SpecError, format_loc
+from dagnas.errors import DagnasError, SpecError, SpecIssue, format_loc
 from dagnas.loggers import LOGGERS
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
@@ -113,6 +115,8 @@ class SearchConfig(Strict):
     """seed of every random number generator of the search"""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """auto (CUDA when available), cpu or cuda"""
+    accel: Accel = Accel()
+    """mixed precision, channels-last and torch.compile of the search's forward passes"""
     weights: WeightOptim = WeightOptim()
     """the optimizer of the network weights"""
     arch: ArchOptim = ArchOptim()
@@ -175,6 +179,25 @@ class SearchConfig(Strict):
                 f" {tuple(input_shape)}; remove search.augment"
             )
         return aug
+
+    @model_validator(mode="after")
+    def _accel_fits(self) -> SearchConfig:
+        """What no machine runs: fp16 on a CPU, the unrolled step in fp16 (it has no
+        loss scaling). ``device: auto`` is checked where it resolves (``dagnas validate``,
+        the run)."""
+        at = ("search", "accel", "precision")
+        if self.device == "cpu":
+            try:
+                check_supported(self.accel.precision, torch.device("cpu"))
+            except DagnasError as e:
+                raise SpecIssue(at, str(e)) from None
+        if self.accel.precision == "fp16" and self.hypergradient.name == "second":
+            raise SpecIssue(
+                at,
+                "the second-order hypergradient runs in fp32 or bf16: its unrolled step has"
+                " no loss scaling for fp16; use precision bf16 or hypergradient first",
+            )
+        return self
 
     @model_validator(mode="after")
     def _arch_defaults(self) -> SearchConfig:

@@ -3,7 +3,7 @@
 A :class:`Protocol` holds every setting of a retraining: the network's size
 (``channels``, ``layers``: the scale-up of the searched cell), the optimiser
 and its cosine schedule, the augmentation, DARTS's drop-path and auxiliary
-head, and the accelerator settings (:class:`~dagnas.training.precision.Accel`);
+head, and the accelerator settings (:class:`~dagnas.accel.Accel`);
 the augmentation is the data pipeline's :class:`~dagnas.data.Augment`.
 The presets (:data:`PROTOCOLS`) are the published protocols plus ``quick``
 for a CPU; :func:`get_protocol` takes a preset and overrides any field.
@@ -51,10 +51,10 @@ from pydantic import (
     model_validator,
 )
 
+from dagnas.accel import Accel
 from dagnas.data import Augment
 from dagnas.errors import DagnasError
 from dagnas.registry import did_you_mean
-from dagnas.training.precision import Accel
 
 
 class Protocol(BaseModel):

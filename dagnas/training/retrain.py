@@ -23,6 +23,7 @@ import networkx as nx
 import torch
 from torch import nn
 
+from dagnas.accel import Accelerated
 from dagnas.compile import ChildNet
 from dagnas.compile.darts import DartsNetwork
 from dagnas.data import DataSplits, augment_batch, load_dataset, materialise
@@ -36,7 +37,6 @@ from dagnas.measure.params import graph_params
 from dagnas.training import files
 from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
 from dagnas.training.files import new_train_dir, read_checkpoint, save_model, write_checkpoint
-from dagnas.training.precision import Accelerated
 from dagnas.training.protocols import Protocol
 from dagnas.training.scale import scale_architecture
 from dagnas.training.threads import use_threads_for

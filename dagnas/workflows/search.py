@@ -23,6 +23,7 @@ import networkx as nx
 import numpy as np
 import torch
 
+from dagnas.accel import check_supported, device_for
 from dagnas.bench import open_source
 from dagnas.compile import Supernet, compile_supernet
 from dagnas.engine.callbacks import (
@@ -68,9 +69,7 @@ def with_search(spec: Any, **fields: Any) -> Any:
 def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise RunError("--device cuda was asked for, but torch sees no CUDA device; use cpu")
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    return device_for(name)
 
 
 def seed_all(seed: int) -> None:
@@ -227,6 +226,7 @@ def run_search(
     cfg = spec.search
     here = current()
     device = pick_device(cfg.device)
+    check_supported(cfg.accel.precision, device)  # before the data is read
     started = time.perf_counter()
     data = load_search_data(cfg)
     seed_all(cfg.seed)

@@ -22,6 +22,7 @@ from dagnas.workflows.search import seed_all
 
 METHODS = {
     "darts": {"relaxation": "softmax"},
+    "darts_bf16": {"relaxation": "softmax", "accel": {"precision": "bf16"}},
     "prime_admm": {
         "relaxation": "clipped",
         "schedule": "dynamic",
