@@ -78,12 +78,15 @@ def load_checkpoint(run_dir: Path, restore: Callable[[State], None]) -> bool:
 
 def differences(old: Any, new: Any, where: str = "") -> list[str]:
     """``field: old → new`` for each leaf where two JSON values differ
-    (``nodes[1].width``-style paths)."""
+    (``nodes[1].width``-style paths). A key that only ``new`` has is a field
+    added since ``old`` was saved: it holds its default there (a resumed run
+    takes its spec from the run folder, which gives new fields their defaults),
+    so it is no difference."""
     if isinstance(old, dict) and isinstance(new, dict):
         return [
             line
-            for key in sorted(set(old) | set(new), key=str)
-            for line in differences(old.get(key), new.get(key), f"{where}.{key}" if where else key)
+            for key in sorted(old, key=str)
+            for line in differences(old[key], new.get(key), f"{where}.{key}" if where else key)
         ]
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         pairs = enumerate(zip(old, new, strict=True))

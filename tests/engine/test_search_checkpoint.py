@@ -13,7 +13,13 @@ import torch
 
 from dagnas.compile import compile_supernet
 from dagnas.engine.callbacks import OnStep
-from dagnas.engine.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint, tidy_run_dir
+from dagnas.engine.checkpoint import (
+    CHECKPOINT,
+    check_config,
+    load_checkpoint,
+    save_checkpoint,
+    tidy_run_dir,
+)
 from dagnas.engine.loop import Searcher
 from dagnas.errors import RunError
 from dagnas.samplers import DagConstraints, make_sampler
@@ -105,3 +111,14 @@ def test_a_corrupt_checkpoint_is_a_run_error(tiny_dag_graph, tmp_path):
     (tmp_path / CHECKPOINT).write_bytes(data[: len(data) // 2])
     with pytest.raises(RunError, match="cannot load the checkpoint"):
         load_checkpoint(tmp_path, s.load_state_dict)
+
+
+def test_a_checkpoint_from_before_a_new_field_resumes_but_a_change_is_named() -> None:
+    """A config saved before ``search.accel`` existed is this run's config (the field
+    holds its default); a changed or a removed field is still refused by name."""
+    now = {"search": {"epochs": 3, "accel": {"precision": "fp32"}}, "name": "x"}
+    check_config({"search": {"epochs": 3}, "name": "x"}, now)
+    with pytest.raises(RunError, match=r"search\.epochs: 2 → 3"):
+        check_config({"search": {"epochs": 2}, "name": "x"}, now)
+    with pytest.raises(RunError, match=r"search\.gone: 1 → None"):
+        check_config({"search": {"epochs": 3, "gone": 1}, "name": "x"}, now)
