@@ -34,6 +34,7 @@ from dagnas.evaluate.candidates import sample_architectures
 from dagnas.export.margins import derivation_margins
 from dagnas.graph import canonical_hash
 from dagnas.spec.overrides import apply_overrides, parse_assignment
+from dagnas.workflows.methods import apply_method, resolve_method
 
 
 def retrained(arch: nx.DiGraph, data: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def random_rows(spec: Any, data: Any, args: argparse.Namespace) -> list[dict[str
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--space", default="darts_digits")
+    p.add_argument("--method", help="a method preset (dagnas run --method): darts, beta_darts...")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2], help="search seeds")
     p.add_argument("--random", type=int, default=10, help="random architectures")
@@ -105,6 +107,8 @@ def main() -> None:
     set_threads(args.threads)
     sets = dict(parse_assignment(text) for text in args.sets)
     spec = apply_overrides(dagnas.load_space(args.space), sets)
+    if args.method:
+        spec = apply_method(spec, resolve_method(args.method))
     data = load_dataset(spec.search.data, seed=0)
     randoms = random_rows(spec, data, args)
     median = statistics.median(r["mean"] for r in randoms)
@@ -124,7 +128,7 @@ def main() -> None:
         summary["searched_mean"] = statistics.mean(r["mean"] for r in rows)
         summary["beats_median"] = f"{sum(r['beats_median'] for r in rows)}/{len(rows)}"
         summary["margin_median"] = statistics.median(r["margin_median"] for r in rows)
-    names = ("space", "sets", "epochs", "batch_size", "lr", "train_seeds")
+    names = ("space", "method", "sets", "epochs", "batch_size", "lr", "train_seeds")
     settings = {k: getattr(args, k) for k in names}
     write_json(
         args.out,
