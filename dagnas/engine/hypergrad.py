@@ -53,12 +53,15 @@ class Objective:
             self.scaler = self.accel.grad_scaler()
 
     def logits(self, x: torch.Tensor, mixing: Mixing, params: Params | None = None) -> torch.Tensor:
-        """The supernet's fp32 logits at ``mixing`` (with weights ``params``, if given)."""
+        """The supernet's logits at ``mixing`` (with weights ``params``, if given), in
+        at least fp32 (autocast's bf16/fp16 logits are cast up; fp64 stays)."""
         with self.accel.autocast():
             x = self.accel.inputs(x)
             if params is None:
-                return self.accel.forward(x, mixing).float()
-            return functional_call(self.model, params, (x, mixing), strict=False).float()
+                out = self.accel.forward(x, mixing)
+            else:
+                out = functional_call(self.model, params, (x, mixing), strict=False)
+        return out.to(torch.promote_types(out.dtype, torch.float32))
 
     def weight_loss(self, batch: Batch, params: Params | None = None) -> torch.Tensor:
         x, y = batch
