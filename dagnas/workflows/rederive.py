@@ -72,7 +72,7 @@ def rederive(
     (and .graphml, .png) in ``run_dir``.
     """
     spec, model = load_supernet(run_dir)
-    relax, graph = model.relaxation, model.graph
+    relax, graph = model.relaxation, model.current_graph()
     if lams and not isinstance(relax, Hypernet):
         raise RunError(
             f"--lambda needs a hypernet run; {run_dir} searched with relaxation"
