@@ -3,6 +3,7 @@
 from dagnas.engine import (  # noqa: F401  (registers)
     derive,
     hypergrad,
+    oneshot,
     perturb,
     regularizers,
     schedules,

@@ -93,7 +93,8 @@ def epoch_graph(model: Supernet, history: History) -> nx.DiGraph:
     """The SearchGraph an epoch's mixing weights derive from: the supernet's
     current graph, with the dense blocks the body recorded before it resampled
     (``history["blocks"]``), and ``argmax`` in place of a rule that needs the
-    trained supernet (as ``dagnas query --epochs`` reads a run)."""
+    trained supernet and is too costly to apply every epoch (as ``dagnas query
+    --epochs`` reads a run)."""
     g = model.current_graph()
     recorded = history.get("blocks")
     if recorded:
@@ -101,7 +102,8 @@ def epoch_graph(model: Supernet, history: History) -> nx.DiGraph:
             name: [b["edges"] for b in entry["blocks"]]
             for name, entry in recorded["stages"].items()
         }
-    if getattr(DERIVE_RULES.get(g.graph["derive"]["name"]), "needs_model", False):
+    rule = DERIVE_RULES.get(g.graph["derive"]["name"])
+    if getattr(rule, "needs_model", False) and not getattr(rule, "every_epoch", False):
         g.graph["derive"] = {"name": "argmax"}
     return g
 
@@ -122,7 +124,10 @@ class BenchScore(Callback):
 
     def derived(self, searcher: Searcher, mixing: Mixing, history: History) -> nx.DiGraph:
         weights = {k: w.detach().cpu() for k, w in mixing.items()}
-        return derive(epoch_graph(searcher.model, history), weights)
+        g = epoch_graph(searcher.model, history)
+        if getattr(DERIVE_RULES.get(g.graph["derive"]["name"]), "needs_model", False):
+            return derive(g, weights, model=searcher.model, val=searcher.val_all)
+        return derive(g, weights)
 
     def on_search_start(self, searcher: Searcher) -> None:
         arch_string(self.derived(searcher, searcher.model.relaxation.final(), {}), self.source.kind)

@@ -12,7 +12,7 @@ says so in the Architecture's ``derive_fallback`` attribute.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -208,24 +208,39 @@ class Support(_PerOp):
         return w != 0
 
 
+BlockPick = Callable[[int, str, list[Block]], tuple[int, dict[str, Any]]]
+
+
+def choose_blocks(g: nx.DiGraph, weights: Weights, run: str | None, pick: BlockPick) -> nx.DiGraph:
+    """The Architecture with, in each stage of a `dense_blocks` SearchGraph
+    ``g``, the block ``pick(stage index, choice key, the stage's blocks)``
+    names (its slot, and what to record beside it in ``graph["chosen"]``).
+    The blocks are read from ``g.graph["blocks"]`` (see
+    :meth:`dagnas.compile.Supernet.current_graph`)."""
+    chosen, info = {}, {}
+    for n, st in enumerate(g.graph["macro"]["stages"]):
+        name = st["name"]
+        key, w = f"{name}:blocks", weights[f"{name}:blocks"]
+        blocks = [block_from_json(b) for b in g.graph["blocks"][name]]
+        slot, extra = pick(n, key, blocks)
+        chosen[name] = blocks[slot]
+        info[name] = {"slot": slot, "alpha": w[slot].item(), "weights": w.tolist(), **extra}
+    arch = block_architecture(g, chosen, run, {n: i["alpha"] for n, i in info.items()})
+    for name, i in info.items():
+        arch.graph["chosen"][name].update(i)
+    return arch
+
+
 @DERIVE_RULES.register("best_block")
 class BestBlock:
     """Dense blocks (Neumeyer 2021): per stage, the block with the largest final
-    mixing weight (ties: the first slot). Reads the current blocks from
-    ``g.graph["blocks"]`` (see :meth:`dagnas.compile.Supernet.current_graph`)."""
+    mixing weight (ties: the first slot)."""
 
     def __call__(self, g: nx.DiGraph, weights: Weights, run: str | None = None) -> nx.DiGraph:
-        chosen, info = {}, {}
-        for st in g.graph["macro"]["stages"]:
-            name = st["name"]
-            w = weights[f"{name}:blocks"]
-            slot = int(torch.argmax(w))
-            chosen[name] = block_from_json(g.graph["blocks"][name][slot])
-            info[name] = {"slot": slot, "alpha": w[slot].item(), "weights": w.tolist()}
-        arch = block_architecture(g, chosen, run, {n: i["alpha"] for n, i in info.items()})
-        for name, i in info.items():
-            arch.graph["chosen"][name].update(i)
-        return arch
+        def largest(_: int, key: str, __: list[Block]) -> tuple[int, dict[str, Any]]:
+            return int(torch.argmax(weights[key])), {}
+
+        return choose_blocks(g, weights, run, largest)
 
 
 def block_architecture(

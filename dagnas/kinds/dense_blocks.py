@@ -108,7 +108,8 @@ class DenseBlocksSpec(SpaceBase):
     resample: ResampleSpec = ResampleSpec()
     """when to replace the weakest blocks"""
     derive: DeriveRule = Component(name="best_block")
-    """the rule that picks each stage's block"""
+    """the rule that picks each stage's block: ``best_block`` (the largest mixing
+    weight) or ``one_shot`` (the block that scores best alone on the validation split)"""
 
     @model_validator(mode="after")
     def _spaces_ok(self) -> DenseBlocksSpec:
@@ -186,7 +187,7 @@ class DenseBlocks(SpaceKind):
     name = "dense_blocks"
     spec = DenseBlocksSpec
     body = DenseBlocksNetwork
-    derive_rules = frozenset({"best_block"})
+    derive_rules = frozenset({"best_block", "one_shot"})
 
     def lower(self, spec: DenseBlocksSpec, g: nx.DiGraph) -> None:
         """Each stage ``s<n>`` as a cell of vertices with one shared edge per allowed

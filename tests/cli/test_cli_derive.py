@@ -78,3 +78,23 @@ def test_a_rule_of_another_kind_is_refused(tmp_path, space: str, rule: str, kind
     assert result.exit_code == 1, result.output
     assert f"--rule {rule} does not apply" in result.output and f"a {kind} space" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_dense_run_is_rederived_by_its_block_rules(tmp_path):
+    (tmp_path / "space.yaml").write_text(TINY_DENSE + "search: {epochs: 1, batch_size: 64}\n")
+    run = str(tmp_path / "run")
+    args = ["run", str(tmp_path / "space.yaml"), "--max-steps", "2", "--out", run, "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    found = json.loads((tmp_path / "run" / "architecture.json").read_text())
+    last = json.loads((tmp_path / "run" / "blocks.jsonl").read_text().splitlines()[-1])
+    held = [b["edges"] for b in last["stages"]["s0"]["blocks"]]
+    for rule in ("best_block", "one_shot"):
+        result = CliRunner().invoke(main, ["derive", run, "--rule", rule])
+        assert result.exit_code == 0, result.output
+        arch = read_json(tmp_path / "run" / f"architecture_{rule}.json")
+        chosen = arch.graph["chosen"]["s0"]
+        assert chosen["edges"] == held[chosen["slot"]]
+        if rule == "best_block":  # the rule the run ended with: the same block
+            assert chosen["edges"] == found["graph"]["chosen"]["s0"]["edges"]
+        else:
+            assert 0 <= chosen["val_acc"] <= 1 and len(chosen["scores"]) == len(chosen["weights"])

@@ -158,3 +158,53 @@ def test_chain_architecture_is_a_plain_mlp(net):
     for name in ("0->1", "1->2", "2->3"):
         h = torch.relu(model.body.stages[1].linears[name](h))
     torch.testing.assert_close(model(x), model.body.head(h))
+
+
+def one_shot_graph(net):
+    g = net.current_graph()
+    g.graph["derive"] = {"name": "one_shot"}
+    return g
+
+
+def test_one_shot_picks_the_block_that_scores_best_alone(net):
+    from dagnas.engine.perturb import supernet_score
+
+    torch.manual_seed(1)
+    x, y = torch.randn(64, 1, 3, 4), torch.randint(0, 5, (64,))
+    masks = [s.masks.clone() for s in net.body.stages]
+    weights = net.relaxation.final()
+    arch = derive(one_shot_graph(net), weights, run="t", model=net, val=(x, y))
+    # the candidates went through slot 0 in turn; every slot holds its block again
+    assert all(torch.equal(a, s.masks) for a, s in zip(masks, net.body.stages, strict=True))
+    for n, key in enumerate(("s0:blocks", "s1:blocks")):
+        k = len(net.body.stages[n].blocks)
+        # brute force, each block in its own slot: the score the rule records for it
+        scores = []
+        for b in range(k):
+            alone = {**weights, key: torch.nn.functional.one_hot(torch.tensor(b), k).float()}
+            scores.append(supernet_score(net, alone, x, y))
+        chosen = arch.graph["chosen"][key.split(":")[0]]
+        assert chosen["scores"] == pytest.approx([s[0] for s in scores])
+        best = max(range(k), key=lambda b: (scores[b][0], -scores[b][1], weights[key][b].item()))
+        assert chosen["slot"] == best and chosen["val_acc"] == pytest.approx(scores[best][0])
+        assert chosen["edges"] == [list(e) for e in net.body.stages[n].blocks[best]]
+
+
+def test_one_shot_does_not_follow_the_mixing_weights(net):
+    x, y = torch.randn(64, 1, 3, 4), torch.randint(0, 5, (64,))
+    g = one_shot_graph(net)
+    picks = set()
+    for hot in range(6):
+        with torch.no_grad():
+            net.relaxation.alpha["s0:blocks"].zero_()
+            net.relaxation.alpha["s0:blocks"][hot] = 5.0
+        arch = derive(g, net.relaxation.final(), model=net, val=(x, y))
+        picks.add(arch.graph["chosen"]["s0"]["slot"])
+    assert len(picks) == 1  # the block scored on the data, whichever block π favours
+
+
+def test_one_shot_without_the_supernet_says_what_it_needs(net):
+    from dagnas.errors import RunError
+
+    with pytest.raises(RunError, match="'one_shot' needs the trained supernet"):
+        derive(one_shot_graph(net), net.relaxation.final())

@@ -27,6 +27,8 @@ resample: {every: 1}
 search: {data: digits, data_limit: 120, epochs: 3, batch_size: 32, device: cpu}
 """
 
+ONE_SHOT_DENSE = SMALL_DENSE.replace("resample:", "derive: {name: one_shot}\nresample:")
+
 
 def fake_table(spec_text: str, path):
     """Every architecture of the space with a made-up accuracy (i / n)."""
@@ -47,7 +49,11 @@ def fake_table(spec_text: str, path):
     return write_csv(rows, path), {r["arch"]: r["accuracy"] for r in rows}
 
 
-@pytest.mark.parametrize("text", [SMALL_DAG, SMALL_DENSE], ids=["dag", "dense_blocks"])
+@pytest.mark.parametrize(
+    "text",
+    [SMALL_DAG, SMALL_DENSE, ONE_SHOT_DENSE],
+    ids=["dag", "dense_blocks", "dense_blocks_one_shot"],
+)
 def test_every_epoch_and_the_summary_carry_the_table_score(tmp_path, text):
     table, scores = fake_table(text, tmp_path / "t.csv")
     out = dagnas.search(parse_spec(text), tmp_path / "run", bench=str(table))
@@ -60,6 +66,8 @@ def test_every_epoch_and_the_summary_carry_the_table_score(tmp_path, text):
     final = "hash:" + canonical_hash(out.architecture)
     assert summary["bench_arch"] == final == lines[-1]["bench_arch"]
     assert summary["bench_accuracy"] == pytest.approx(scores[final], abs=1e-5)
+    if "one_shot" in text:  # the block was scored alone on the validation split
+        assert 0 <= out.architecture.graph["chosen"]["s0"]["val_acc"] <= 1
 
 
 def test_an_architecture_missing_from_the_table_is_recorded_without_a_score(tmp_path, caplog):
