@@ -43,6 +43,7 @@ def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
                 layers=args.layers,
                 seed=seed,
                 augment=augment,
+                eval_every=args.eval_every or args.epochs,
             )
             result = retrain(arch, data, protocol=protocol, device=args.device)
             row = {"augmented": augmented, "seed": seed, **protocol.augment.model_dump()}
@@ -71,6 +72,9 @@ def main() -> None:
     p.add_argument("--limit", type=int, help="use N training images (default: all)")
     p.add_argument("--cutout", type=int, default=0, help="cutout length with augmentation")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument(
+        "--eval-every", type=int, help="epochs between test scorings (default: the last only)"
+    )
     p.add_argument(
         "--only", choices=["with", "without"], help="one side (e.g. sides in parallel processes)"
     )

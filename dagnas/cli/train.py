@@ -34,6 +34,12 @@ from dagnas.io import new_folder
 )
 @data_options()
 @train_options(epochs=10)
+@click.option(
+    "--eval-every",
+    type=click.IntRange(min=1),
+    default=1,
+    help="Epochs between scorings of the test split (the last epoch is always scored).",
+)
 @seed_option()
 @device_option(default="auto")
 @out_option("model.pt, metrics.jsonl and result.json (default: runs/train-DATA-TIME)")

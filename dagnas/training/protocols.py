@@ -81,6 +81,10 @@ class Protocol(BaseModel):
     auxiliary_weight: NonNegativeFloat = 0.0
     accel: Accel = Accel()
     seed: NonNegativeInt = 0
+    eval_every: PositiveInt = 1
+    """epochs between scorings of the test split (the last epoch is always
+    scored): on a small training set, scoring every epoch can cost more than
+    training"""
 
     @model_validator(mode="after")
     def _nesterov_needs_momentum(self) -> Protocol:

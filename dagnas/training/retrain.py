@@ -147,15 +147,10 @@ class Retraining:
         total = 0.0
         for _ in range(len(self.batches)):
             total += self.train_step(*self.batches.next())
-        with self.accel.autocast():
-            test_loss, test_acc = evaluate(self.model, *self.test)
-        record = {
-            "epoch": epoch + 1,
-            "lr": lr,
-            "train_loss": total / len(self.batches),
-            "test_loss": test_loss,
-            "test_acc": test_acc,
-        }
+        record = {"epoch": epoch + 1, "lr": lr, "train_loss": total / len(self.batches)}
+        if (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.epochs:
+            with self.accel.autocast():
+                record["test_loss"], record["test_acc"] = evaluate(self.model, *self.test)
         if cfg.drop_path > 0:
             record["drop_path"] = drop
         self.epoch += 1

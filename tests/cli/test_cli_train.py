@@ -63,3 +63,15 @@ def test_resume_continues_a_cut_retraining(tmp_path):
 def test_an_unknown_protocol_names_the_presets(tmp_path):
     res = invoke("train", str(arch_file(tmp_path)), "--protocol", "darts")
     assert res.exit_code == 1 and "presets: darts_cifar10, nb201, quick" in res.output
+
+
+def test_eval_every_scores_the_test_split_less_often(tmp_path):
+    arch, out = str(arch_file(tmp_path)), str(tmp_path / "r")
+    args = ["train", arch, "--train-epochs", "3", "--eval-every", "2", "--out", out]
+    res = invoke(*args)
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
+    assert ["test_acc" in r for r in lines] == [False, True, True]
+    assert json.loads((tmp_path / "r" / "result.json").read_text())["protocol"]["eval_every"] == 2
+    res = invoke("train", arch, "--eval-every", "0", "--out", str(tmp_path / "z"))
+    assert res.exit_code == 2 and "--eval-every" in res.output

@@ -77,6 +77,19 @@ def test_a_resumed_retraining_ends_as_an_uninterrupted_one(setup, tmp_path):
         resume(tmp_path / "cut")
 
 
+def test_the_test_split_is_scored_every_eval_every_epochs_and_at_the_end(setup, tmp_path):
+    arch, data = setup
+    every = retrain(arch, data, tmp_path / "every", protocol(epochs=5))
+    sparse = retrain(arch, data, tmp_path / "sparse", protocol(epochs=5, eval_every=2))
+    text = (tmp_path / "sparse" / "metrics.jsonl").read_text()
+    lines = [json.loads(x) for x in text.splitlines()]
+    assert ["test_acc" in r for r in lines] == [False, True, False, True, True]
+    # scoring the test split draws no random numbers: the same training, the same result
+    assert sparse["test_acc"] == every["test_acc"] and sparse["test_loss"] == every["test_loss"]
+    with pytest.raises(DagnasError, match="eval_every"):
+        protocol(eval_every=0)
+
+
 def test_resume_needs_a_retraining_folder(tmp_path):
     with pytest.raises(RunError, match="holds no retraining to continue"):
         resume(tmp_path)
