@@ -12,6 +12,7 @@ with weights only for those edges.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,8 @@ from dagnas.samplers import (
     make_sampler,
 )
 from dagnas.samplers.report import stage_seed
+
+log = logging.getLogger(__name__)
 
 
 def stage_samplers(macro: dict[str, Any]) -> list[DagSampler]:
@@ -153,6 +156,15 @@ class DenseBlocksNetwork(Body):
                 ]
             }
             if resample:
+                if sum(pi) <= 0:  # sparse α can switch a whole stage off: nothing to learn
+                    log.warning(
+                        "epoch %d: every block of stage %s has mixing weight 0; the sampler"
+                        " learns nothing from this phase and keeps blocks in slot order",
+                        epoch,
+                        st["name"],
+                    )
+                    entry["all_zero"] = True
+                    pi = [1.0] * len(pi)
                 new = samplers[n].resample(stage.blocks, pi, keep)
                 changes = refill(stage.blocks, new)
                 stage.set_blocks(list(changes), list(changes.values()))

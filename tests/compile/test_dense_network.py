@@ -92,6 +92,17 @@ def test_fresh_all_restarts_every_slot_of_a_resampled_stage():
     assert torch.equal(net.relaxation.alpha["s0:blocks"].detach(), fresh)
 
 
+def test_a_stage_switched_off_by_sparse_alpha_is_resampled_in_slot_order(net, caplog):
+    old = list(net.body.stages[0].blocks)
+    weights = {**net.relaxation.final(), "s0:blocks": torch.zeros(6)}
+    history, reset = net.end_phase(weights, epoch=2, final=False)
+    s0 = history["blocks"]["stages"]["s0"]
+    assert s0["all_zero"] and "every block of stage s0 has mixing weight 0" in caplog.text
+    new = net.body.stages[0].blocks
+    assert new[:2] == old[:2]  # keep=2, all tied: the first two slots stay
+    assert sorted(r["slot"] for r in s0["replaced"]) == reset["s0:blocks"] == [2, 3, 4, 5]
+
+
 def test_no_resampling_off_schedule_or_after_the_last_phase(net):
     old = [list(st.blocks) for st in net.body.stages]
     for epoch, final in ((1, False), (2, True)):
