@@ -114,6 +114,13 @@ class DenseBlocksSpec(SpaceBase):
     @model_validator(mode="after")
     def _spaces_ok(self) -> DenseBlocksSpec:
         check_dense(self)
+        if self.derive.name == "one_shot" and self.search.relaxation.name == "hypernet":
+            raise SpecIssue(
+                ("derive",),
+                "one_shot picks blocks by their validation score, not by the hypernet's"
+                " α(λ), so every λ would get the same block; use derive: best_block with"
+                " the hypernet relaxation (dagnas run --method hypernet does)",
+            )
         return self
 
 

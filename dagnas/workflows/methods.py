@@ -99,6 +99,16 @@ register_method(
 )
 register_method(
     Method(
+        "hypernet",
+        "Hypernetwork α(λ) (Yakovlev et al.): one search, an architecture per complexity λ;"
+        " on dense_blocks spaces each λ's block is the one α(λ) weighs most (best_block)",
+        _darts_like("hypernet"),
+        {"derive": {"name": "best_block"}},
+        kinds=("dense_blocks",),
+    )
+)
+register_method(
+    Method(
         "beta_darts",
         "beta-DARTS (Ye et al. 2022): DARTS with the Beta-Decay regularizer ramped over the search",
         {**_darts_like("softmax"), "regularizers": [{"name": "beta_decay"}]},

@@ -74,3 +74,24 @@ def test_the_shipped_prime_space_is_darts_digits_with_the_crb_preset():
     assert prime.model_dump(exclude={"search", "name", "description"}) == crb.model_dump(
         exclude={"search", "name", "description"}
     )
+
+
+def test_the_hypernet_derives_each_lambdas_block_from_alpha_on_dense_spaces():
+    dense = load_space("spaces/dense5_digits.yaml")
+    assert dense.derive.name == "one_shot"
+    new = apply_method(dense, resolve_method("hypernet"))
+    assert (new.search.relaxation.name, new.derive.name) == ("hypernet", "best_block")
+    cell = apply_method(load_space("spaces/darts_digits.yaml"), resolve_method("hypernet"))
+    assert cell.derive.name == "topk"  # other kinds keep their rule
+
+
+def test_one_shot_with_a_hypernet_is_refused_with_the_fix():
+    text = (
+        "kind: dense_blocks\nstages:\n  - {blocks: 3, vertices: 4, width: 8}\n"
+        "derive: one_shot\nsearch: {relaxation: hypernet}\n"
+    )
+    with pytest.raises(DagnasError) as err:
+        parse_spec(text)
+    msg = str(err.value)
+    assert "<string>:4: derive:" in msg and "every λ would get the same block" in msg
+    assert "derive: best_block" in msg
