@@ -75,6 +75,9 @@ def test_a_space_too_large_or_with_a_multi_op_rule_is_refused(tiny_cell_graph):
     tiny_cell_graph.graph["derive"] = {"name": "threshold", "threshold": 0.85}
     with pytest.raises(DagnasError, match="rule 'threshold' may keep any subset"):
         all_architectures(tiny_cell_graph)
+    tiny_cell_graph.graph["derive"] = {"name": "threshold_sparse", "k": 2, "threshold": 0.85}
+    with pytest.raises(DagnasError, match="'threshold_sparse' keeps one op or none on each"):
+        all_architectures(tiny_cell_graph)
 
 
 def test_plan_takes_a_sample_or_all_not_both():
