@@ -155,14 +155,12 @@ def main(argv: list[str] | None = None) -> int:
                 head = {"table": name, "method": key[1], "seed": seed, "epochs": args.epochs}
                 append_jsonl(args.out, head | row)
                 print(f"{name} {key[1]} seed {seed}: {row.get('top_pct', row.get('error'))}")
+    labels = [m + variant for m in methods]
     rows = [
         r
         for r in read_jsonl(args.out)
-        if r["epochs"] == args.epochs
-        and r["table"] in args.tables
-        and r["method"] in [m + variant for m in methods]
+        if r["epochs"] == args.epochs and r["table"] in args.tables and r["method"] in labels
     ]
-    labels = [m + variant for m in methods]
     rows.sort(key=lambda r: (args.tables.index(r["table"]), labels.index(r["method"])))
     summary = summarise(rows)
     write_json(args.out.with_suffix(".json"), {"epochs": args.epochs, "summary": summary})

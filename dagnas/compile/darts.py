@@ -59,6 +59,7 @@ class Cell(nn.Module):
         self.part = c // m.get("partial_channels", 1) if search else c
         norm = g.graph.get("edge_norm", {}) if search else {}
         self.edge_norm = {g.nodes[n]["index"]: (n, ks) for n, ks in norm.items() if n in nodes}
+        pool_bn = m.get("pool_batchnorm", True)
         self.edges = nn.ModuleDict()
         shared: dict[int, dict[str, nn.Module]] = {i: {} for i in range(self.n_all)}
         self.keys: dict[int, list[tuple[int, str]]] = {j: [] for j in range(self.n_in, self.n_all)}
@@ -68,7 +69,6 @@ class Cell(nn.Module):
             i, j = g.nodes[u]["index"], g.nodes[v]["index"]
             stride = 2 if reduction and i < self.n_in else 1
             key = d.get("key", f"{cell}:{i}->{j}")
-            pool_bn = m.get("pool_batchnorm", True)
             self.edges[f"{i}->{j}"] = (
                 PartialEdge(edge_ops(d), c, stride, c // self.part, key, shared[i], pool_bn)
                 if self.part < c

@@ -159,7 +159,6 @@ def _cell_params(
     return total, c * len(list(arch.predecessors(f"{cell}:out")))
 
 
-#: macro settings that shape the supernet only, not the child network
 @register_kind
 class DartsCell(EdgeOpKind):
     """DARTS cells: the spec, lowering, network and parameter formula; ops drawn

@@ -137,7 +137,8 @@ class Retraining:
         return own.item()
 
     def run_epoch(self) -> dict[str, Any]:
-        """Train one epoch, score the test split; the epoch's record."""
+        """Train one epoch and, every ``eval_every`` epochs and at the last, score the
+        test split; the epoch's record."""
         start, cfg, epoch = time.perf_counter(), self.protocol, self.epoch
         lr = cosine_lr(cfg.lr, cfg.lr_min, epoch, cfg.epochs)
         for group in self.opt.param_groups:
