@@ -4,7 +4,8 @@ The same architecture (a DARTS genotype in the darts_cifar10 space, at the
 size given) retrained on the CIFAR-10 subset in ``../shared/data`` (4000
 training images, 1000 test images) by the ``quick`` protocol, once with its
 augmentation (random crop, flip) and once with none, for several seeds;
-test accuracy as mean ± std over the seeds. Writes JSON and prints a table:
+test accuracy as mean ± std over the seeds, and the last epoch's training
+loss. Writes JSON and prints a table:
 
     PYTHONPATH=. python -m benchmarks.augment_effect --out augment_effect.json
     PYTHONPATH=. python -m benchmarks.augment_effect --epochs 20 --cutout 16 --seeds 0 1 2
@@ -35,7 +36,8 @@ def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
             data = load_dataset("cifar10", args.data, seed=seed, limit=args.limit)
             spec = load_space("darts_cifar10")
             arch = from_genotype(args.genotype, spec, data.input_shape, data.num_classes)
-            augment = {"cutout": args.cutout} if augmented else {"crop": 0, "flip": False}
+            crop = {} if args.crop is None else {"crop": args.crop}
+            augment = {"cutout": args.cutout, **crop} if augmented else {"crop": 0, "flip": False}
             protocol = get_protocol(
                 "quick",
                 epochs=args.epochs,
@@ -45,19 +47,30 @@ def runs(args: argparse.Namespace) -> list[dict[str, Any]]:
                 augment=augment,
                 eval_every=args.eval_every or args.epochs,
             )
-            result = retrain(arch, data, protocol=protocol, device=args.device)
+            epochs: list[dict[str, Any]] = []
+            result = retrain(
+                arch, data, protocol=protocol, device=args.device, on_epoch=epochs.append
+            )
             row = {"augmented": augmented, "seed": seed, **protocol.augment.model_dump()}
-            rows.append({**row, "test_acc": result["test_acc"], "wall_time": result["wall_time"]})
-            print(f"augmented={augmented} seed={seed}: test acc {result['test_acc']:.4f}")
+            figures = {k: result[k] for k in ("test_acc", "wall_time")}
+            rows.append({**row, **figures, "train_loss": epochs[-1]["train_loss"]})
+            print(
+                f"augmented={augmented} seed={seed}: test acc {result['test_acc']:.4f},"
+                f" last epoch's training loss {epochs[-1]['train_loss']:.3f}"
+            )
     return rows
 
 
 def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for augmented in sorted({r["augmented"] for r in rows}, reverse=True):
-        accs = [r["test_acc"] for r in rows if r["augmented"] == augmented]
+        side = [r for r in rows if r["augmented"] == augmented]
+        accs = [r["test_acc"] for r in side]
         std = statistics.stdev(accs) if len(accs) > 1 else 0.0
-        out.append({"augmented": augmented, "mean": statistics.mean(accs), "std": std})
+        loss = statistics.mean(r["train_loss"] for r in side)
+        out.append(
+            {"augmented": augmented, "mean": statistics.mean(accs), "std": std, "train loss": loss}
+        )
     return out
 
 
@@ -71,6 +84,9 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--limit", type=int, help="use N training images (default: all)")
     p.add_argument("--cutout", type=int, default=0, help="cutout length with augmentation")
+    p.add_argument(
+        "--crop", type=int, help="crop padding with augmentation (default: the preset's; 0: off)"
+    )
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument(
         "--eval-every", type=int, help="epochs between test scorings (default: the last only)"
@@ -87,12 +103,12 @@ def main() -> None:
     args.device = pick_device(args.device)
     rows = runs(args)
     means = summary(rows)
-    names = ("genotype", "channels", "layers", "epochs", "limit", "cutout")
+    names = ("genotype", "channels", "layers", "epochs", "limit", "cutout", "crop")
     settings = {k: getattr(args, k) for k in names}
     write_json(
         args.out, {"machine": machine(), "settings": settings, "summary": means, "runs": rows}
     )
-    print(table(means, ["augmented", "mean", "std"]))
+    print(table(means, ["augmented", "mean", "std", "train loss"]))
     print(f"wrote {args.out}")
 
 
