@@ -99,13 +99,14 @@ def _epochs(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def query_epochs(source: Source, run_dir: PathLike) -> list[Hit]:
-    """One Hit per epoch of the run in ``run_dir``: the architecture its rule
-    derives from that epoch's mixing weights, looked up in ``source``."""
+def epoch_architectures(run_dir: PathLike) -> list[tuple[int, nx.DiGraph]]:
+    """(epoch, architecture) for every epoch of the run in ``run_dir``: what its
+    rule derives from that epoch's mixing weights (``argmax`` in place of a rule
+    that needs the trained supernet)."""
     run_dir = Path(run_dir)
     g = _run_graph(run_dir)
     ops = {d["key"]: d["ops"] for _, _, d in g.edges(data=True) if "ops" in d}
-    hits = []
+    out = []
     for record in _epochs(run_dir / "alpha.jsonl"):
         table = record["weights"]
         try:
@@ -115,7 +116,16 @@ def query_epochs(source: Source, run_dir: PathLike) -> list[Hit]:
                 f"{run_dir}/alpha.jsonl, epoch {record.get('epoch')}: no weight for {e};"
                 " it does not belong to this run's config.yaml"
             ) from None
-        hit = query_architecture(source, derive(g, weights, run=run_dir.name))
-        hit.epoch = record["epoch"]
+        out.append((record["epoch"], derive(g, weights, run=run_dir.name)))
+    return out
+
+
+def query_epochs(source: Source, run_dir: PathLike) -> list[Hit]:
+    """One Hit per epoch of the run in ``run_dir``: the architecture its rule
+    derives from that epoch's mixing weights, looked up in ``source``."""
+    hits = []
+    for epoch, arch in epoch_architectures(run_dir):
+        hit = query_architecture(source, arch)
+        hit.epoch = epoch
         hits.append(hit)
     return hits

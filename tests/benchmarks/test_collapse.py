@@ -1,0 +1,38 @@
+"""benchmarks/collapse.py: an NB201 cell's make-up, and one proxy search end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.collapse import cell_ops, counts, main
+
+BEST = (
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
+    "+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+)
+SKIPS = "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"
+
+
+def test_a_cell_is_counted_by_its_ops() -> None:
+    assert cell_ops(BEST)[3] == "skip_connect" and len(cell_ops(BEST)) == 6
+    assert counts(BEST) == {"conv": 5, "conv3": 5, "skip": 1, "pool": 0, "none": 0}
+    assert counts(SKIPS) == {"conv": 0, "conv3": 0, "skip": 4, "pool": 1, "none": 1}
+
+
+def test_one_proxy_search_gives_its_cells(
+    tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "c.jsonl"
+    argv = ["--methods", "darts", "--seeds", "1", "--epochs", "2", "--data-limit", "128"]
+    assert main([*argv, "--data-root", str(shared_data), "--out", str(out)]) == 0
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(row["cells"]) == 2 and row["cells"][-1] == row["cell"]
+    made = counts(row["cell"])
+    assert made["conv"] + made["skip"] + made["pool"] + made["none"] == 6
+    assert row["collapsed"] == (row["conv"] <= 2)
+    (line,) = json.loads(out.with_suffix(".json").read_text())["summary"]
+    assert line["method"] == "darts" and line["collapsed"] in ("0/1", "1/1")
+    assert "darts seed 0" in capsys.readouterr().out
