@@ -18,36 +18,36 @@ supernet's validation accuracy. Rows go to ``--out`` (JSON lines, a re-run
 skips the rows it holds); the summary (means over seeds, collapsed runs
 counted) is printed and written beside it as ``<out>.json``.
 
-    python -m benchmarks.collapse                               # default methods, 2 seeds
-    python -m benchmarks.collapse --methods beta_darts,darts --seeds 3
+    python -m benchmarks.collapse                               # 4 methods, 3 seeds
+    python -m benchmarks.collapse --methods sigmoid,crb --seeds 2
+    python -m benchmarks.collapse --methods beta_darts --set search.regularizers.0.lam=5
+
+With ``--set`` (the spec's dotted keys, as ``dagnas run --set``) the rows'
+method reads ``beta_darts [search.regularizers.0.lam=5]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import logging
 import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from benchmarks.common import ROOT, table, write_json
+from benchmarks.common import ROOT, grid_methods, grid_parser, grid_rows, table, write_json
 from dagnas.bench import epoch_architectures
 from dagnas.errors import DagnasError
 from dagnas.export.nb201 import nb201_string
-from dagnas.io import append_jsonl, read_jsonl
 from dagnas.spaces import load_space
-from dagnas.spec.overrides import apply_overrides
+from dagnas.spec.overrides import apply_overrides, parse_assignment
 from dagnas.workflows.methods import apply_method, resolve_method
 from dagnas.workflows.search import run_search
 
 OUT = Path(__file__).resolve().parent / "results" / "collapse.jsonl"
-METHODS = ["beta_darts", "dirichlet", "darts", "gumbel", "sigmoid", "crb"]
+METHODS = ["beta_darts", "dirichlet", "darts", "gumbel"]
 PROXY = {"channels": 8, "layers": 5, "reductions": [1, 3]}
 COLLAPSED = 2  # a cell with at most this many convolutions among its 6 edges
 COLUMNS = ["method", "seeds", "collapsed", "conv", "conv3", "skip", "pool", "none", "changes"]
@@ -72,14 +72,21 @@ def counts(text: str) -> dict[str, int]:
 
 
 def search_once(
-    method: str, seed: int, epochs: int, data_root: Path, limit: int | None = None
+    method: str,
+    seed: int,
+    epochs: int,
+    data_root: Path,
+    limit: int | None = None,
+    sets: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One proxy search on the first ``limit`` images (all: None); its row (the
-    cells per epoch and the final one's counts)."""
+    """One proxy search on the first ``limit`` images (all: None) with the
+    ``--set`` assignments ``sets``; its row (the cells per epoch and the final
+    one's counts)."""
     spec = apply_overrides(load_space("nb201"), PROXY, origin="benchmarks.collapse")
     search = {"seed": seed, "epochs": epochs, "device": "cpu", "data": "cifar10"}
     search["data_limit"] = limit
     spec = apply_method(spec, resolve_method(method), data_root=str(data_root), **search)
+    spec = apply_overrides(spec, dict(parse_assignment(a) for a in sets), origin="--set")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         outcome = run_search(spec, Path(tmp) / "run")
@@ -118,32 +125,25 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=25)
+    parser = grid_parser(__doc__, METHODS, OUT)
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--data-limit", type=int, help="the first N images (smoke runs)")
-    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)
-    torch.set_num_threads(1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    done = {(r["method"], r["seed"], r["epochs"]) for r in read_jsonl(args.out)}
-    for method in methods:
-        for seed in range(args.seeds):
-            if (method, seed, args.epochs) in done:
-                continue
-            row = search_once(method, seed, args.epochs, args.data_root, args.data_limit)
-            append_jsonl(args.out, {"method": method, "seed": seed, "epochs": args.epochs} | row)
-            print(f"{method} seed {seed}: {row['cell']} (conv {row['conv']})", flush=True)
-    rows = [
-        r
-        for r in read_jsonl(args.out)
-        if r["epochs"] == args.epochs and r["method"] in methods and r["seed"] < args.seeds
+    label = grid_methods(args)
+    heads = [
+        {"method": m, "seed": seed, "epochs": args.epochs}
+        for m in label
+        for seed in range(args.seeds)
     ]
-    rows.sort(key=lambda r: (methods.index(r["method"]), r["seed"]))
+
+    def run(head: dict[str, Any]) -> dict[str, Any]:
+        method, seed = label[head["method"]], head["seed"]
+        return search_once(method, seed, args.epochs, args.data_root, args.data_limit, args.sets)
+
+    def show(row: dict[str, Any]) -> str:
+        return row.get("error") or f"{row['cell']} (conv {row['conv']})"
+
+    rows = grid_rows(args.out, heads, run, show)
     summary = summarise(rows)
     write_json(args.out.with_suffix(".json"), {"epochs": args.epochs, "summary": summary})
     print(table(summary, COLUMNS))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -17,7 +19,8 @@ from typing import Any
 
 import torch
 
-from dagnas.io import atomic_write_json
+from dagnas.errors import DagnasError
+from dagnas.io import append_jsonl, atomic_write_json, read_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,3 +173,54 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(b, widths, strict=True)) for b in body]
     return "\n".join(lines)
+
+
+Row = dict[str, Any]
+
+
+def grid_rows(
+    out: Path, heads: list[Row], run: Callable[[Row], Row], show: Callable[[Row], str]
+) -> list[Row]:
+    """The rows of a grid of runs, resumable: for each of ``heads`` (dicts of the
+    same keys, e.g. method, seed, epochs) not yet in ``out`` (JSON lines), ``run(head)``
+    is appended as ``head | row`` and ``show(row)`` printed after the head. Returns
+    ``out``'s rows of the grid, in the order of ``heads``."""
+    fields = list(heads[0]) if heads else []
+
+    def key(r: Row) -> tuple[Any, ...]:
+        return tuple(r.get(k) for k in fields)
+
+    done = {key(r) for r in read_jsonl(out)}
+    for head in heads:
+        if key(head) in done:
+            continue
+        try:
+            row = run(head)
+        except DagnasError as e:
+            row = {"error": str(e)}
+        append_jsonl(out, head | row)
+        print(" ".join(f"{k} {v}" for k, v in head.items()) + f": {show(row)}", flush=True)
+    order = {key(h): i for i, h in enumerate(heads)}
+    return sorted((r for r in read_jsonl(out) if key(r) in order), key=lambda r: order[key(r)])
+
+
+def grid_parser(doc: str, methods: Sequence[str], out: Path) -> argparse.ArgumentParser:
+    """The options of a methods × seeds study: --methods, --seeds, --epochs, --out, --set."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--methods", default=",".join(methods))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    return parser
+
+
+def grid_methods(args: argparse.Namespace) -> dict[str, str]:
+    """Row label → method of a study parsed by :func:`grid_parser` (a label carries
+    the ``--set`` assignments: ``dirichlet [resample.every=1]``); readies its
+    ``--out`` folder, one torch thread and warnings-only logging."""
+    logging.basicConfig(level=logging.WARNING)
+    torch.set_num_threads(1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    extra = f" [{' '.join(args.sets)}]" if args.sets else ""
+    return {m.strip() + extra: m.strip() for m in args.methods.split(",") if m.strip()}

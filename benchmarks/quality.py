@@ -20,21 +20,15 @@ method reads ``dirichlet [resample.every=1 ...]``: variants are rows of their ow
 
 from __future__ import annotations
 
-import argparse
-import logging
 import statistics
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from benchmarks.build_tables import TABLES
-from benchmarks.common import table, write_json
+from benchmarks.common import grid_methods, grid_parser, grid_rows, table, write_json
 from dagnas.bench import load_table
-from dagnas.errors import DagnasError
-from dagnas.io import append_jsonl, read_jsonl
 from dagnas.spaces import load_space
 from dagnas.spec.overrides import apply_overrides, parse_assignment
 from dagnas.workflows.methods import apply_method, resolve_method
@@ -128,40 +122,22 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = grid_parser(__doc__, METHODS, OUT)
     parser.add_argument("--tables", nargs="+", choices=sorted(TABLES), default=ORDER)
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    torch.set_num_threads(1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    variant = f" [{' '.join(args.sets)}]" if args.sets else ""
-    done = {(r["table"], r["method"], r["seed"], r["epochs"]) for r in read_jsonl(args.out)}
-    for name in args.tables:
-        for method in methods:
-            for seed in range(args.seeds):
-                key = (name, method + variant, seed, args.epochs)
-                if key in done:
-                    continue
-                try:
-                    row = search_once(name, method, seed, args.epochs, args.sets)
-                except DagnasError as e:
-                    row = {"error": str(e)}
-                head = {"table": name, "method": key[1], "seed": seed, "epochs": args.epochs}
-                append_jsonl(args.out, head | row)
-                print(f"{name} {key[1]} seed {seed}: {row.get('top_pct', row.get('error'))}")
-    labels = [m + variant for m in methods]
-    rows = [
-        r
-        for r in read_jsonl(args.out)
-        if r["epochs"] == args.epochs and r["table"] in args.tables and r["method"] in labels
+    label = grid_methods(args)
+    heads = [
+        {"table": name, "method": m, "seed": seed, "epochs": args.epochs}
+        for name in args.tables
+        for m in label
+        for seed in range(args.seeds)
     ]
-    rows.sort(key=lambda r: (args.tables.index(r["table"]), labels.index(r["method"])))
+
+    def run(head: dict[str, Any]) -> dict[str, Any]:
+        name, method = head["table"], label[head["method"]]
+        return search_once(name, method, head["seed"], args.epochs, args.sets)
+
+    rows = grid_rows(args.out, heads, run, lambda row: str(row.get("top_pct", row.get("error"))))
     summary = summarise(rows)
     write_json(args.out.with_suffix(".json"), {"epochs": args.epochs, "summary": summary})
     print(table(summary, SUMMARY_COLUMNS))
