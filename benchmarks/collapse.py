@@ -8,7 +8,7 @@ CPU proxy size (C=8, 5 cells: one normal cell per stage, 25 epochs, the
 method × seed, and reads the cell each epoch's mixing weights derive. In
 NAS-Bench-201 a cell's accuracy grows with its convolutions (Dong & Yang, ICLR
 2020: the all-skip cell that DARTS collapses to scores 54.3 on CIFAR-10, the
-best cells hold four or five 3×3 convolutions), so a cell is counted as
+best cell holds five 3×3 convolutions and a skip), so a cell is counted as
 **collapsed** when at most two of its six edges hold a convolution.
 
 Per run: the final cell, its convolutions (``conv``: 1×1 and 3×3;
