@@ -40,7 +40,7 @@ from typing import Any
 from benchmarks.common import ROOT, grid_methods, grid_parser, grid_rows, table, write_json
 from dagnas.bench import epoch_architectures
 from dagnas.errors import DagnasError
-from dagnas.export.nb201 import nb201_string
+from dagnas.export.nb201 import nb201_string, parse_nb201
 from dagnas.spaces import load_space
 from dagnas.spec.overrides import apply_overrides, parse_assignment
 from dagnas.workflows.methods import apply_method, resolve_method
@@ -53,14 +53,9 @@ COLLAPSED = 2  # a cell with at most this many convolutions among its 6 edges
 COLUMNS = ["method", "seeds", "collapsed", "conv", "conv3", "skip", "pool", "none", "changes"]
 
 
-def cell_ops(text: str) -> list[str]:
-    """The six ops of an NB201 string, in its order."""
-    return [part.split("~")[0] for part in text.strip("|").replace("+", "").split("|") if part]
-
-
 def counts(text: str) -> dict[str, int]:
     """Convolutions (``conv``, ``conv3``) and the other ops of an NB201 cell."""
-    ops = Counter(cell_ops(text))
+    ops = Counter(parse_nb201(text).values())
     conv3 = ops["nor_conv_3x3"]
     return {
         "conv": conv3 + ops["nor_conv_1x1"],
@@ -83,8 +78,13 @@ def search_once(
     ``--set`` assignments ``sets``; its row (the cells per epoch and the final
     one's counts)."""
     spec = apply_overrides(load_space("nb201"), PROXY, origin="benchmarks.collapse")
-    search = {"seed": seed, "epochs": epochs, "device": "cpu", "data": "cifar10"}
-    search["data_limit"] = limit
+    search = {
+        "seed": seed,
+        "epochs": epochs,
+        "device": "cpu",
+        "data": "cifar10",
+        "data_limit": limit,
+    }
     spec = apply_method(spec, resolve_method(method), data_root=str(data_root), **search)
     spec = apply_overrides(spec, dict(parse_assignment(a) for a in sets), origin="--set")
     start = time.perf_counter()
@@ -94,11 +94,11 @@ def search_once(
     final = nb201_string(outcome.architecture)
     if final is None or None in cells:
         raise DagnasError(f"{method}: a derived cell has no NB201 string")
-    last = cells[-11:]
+    last, made = cells[-11:], counts(final)
     return {
         "cell": final,
-        **counts(final),
-        "collapsed": counts(final)["conv"] <= COLLAPSED,
+        **made,
+        "collapsed": made["conv"] <= COLLAPSED,
         "cells": cells,
         "changes": sum(a != b for a, b in itertools.pairwise(last)),
         "val_acc": outcome.summary.get("val_acc"),
@@ -107,19 +107,21 @@ def search_once(
 
 
 def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Means over seeds per method; ``collapsed``: runs collapsed / runs."""
+    """Means over the seeds that ran per method (``seeds``: ran / asked);
+    ``collapsed``: runs collapsed / runs that ran."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(r["method"], []).append(r)
     out = []
     for method, runs in groups.items():
+        ok = [r for r in runs if "error" not in r]
         line: dict[str, Any] = {
             "method": method,
-            "seeds": len(runs),
-            "collapsed": f"{sum(r['collapsed'] for r in runs)}/{len(runs)}",
+            "seeds": f"{len(ok)}/{len(runs)}",
+            "collapsed": f"{sum(r['collapsed'] for r in ok)}/{len(ok)}",
         }
         for col in ["conv", "conv3", "skip", "pool", "none", "changes"]:
-            line[col] = statistics.fmean(r[col] for r in runs)
+            line[col] = statistics.fmean(r[col] for r in ok) if ok else None
         out.append(line)
     return out
 

@@ -115,10 +115,12 @@ def _enumerated_rule(graph: nx.DiGraph) -> tuple[str, int]:
     if getattr(DERIVE_RULES.get(name), "needs_model", False):
         return "argmax", 0
     if name not in ("argmax", "topk"):
-        keeps = {
-            "threshold_sparse": "keeps one op or none on each of a node's top-k edges (a"
-            " cut edge is a child of its own), which this enumeration does not list",
-        }.get(name, "may keep any subset of an edge's ops, too many architectures to list")
+        keeps = (
+            "keeps one op or none on each of a node's top-k edges (a cut edge is a child"
+            " of its own), which this enumeration does not list"
+            if name == "threshold_sparse"
+            else "may keep any subset of an edge's ops, too many architectures to list"
+        )
         raise DagnasError(
             f"space '{graph.graph.get('space')}': derivation rule '{name}' {keeps};"
             " enumerate a space whose derive is argmax or topk"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.collapse import cell_ops, counts, main
+from benchmarks.collapse import counts, main, summarise
 
 BEST = (
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
@@ -17,7 +17,6 @@ SKIPS = "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|none~1
 
 
 def test_a_cell_is_counted_by_its_ops() -> None:
-    assert cell_ops(BEST)[3] == "skip_connect" and len(cell_ops(BEST)) == 6
     assert counts(BEST) == {"conv": 5, "conv3": 5, "skip": 1, "pool": 0, "none": 0}
     assert counts(SKIPS) == {"conv": 0, "conv3": 0, "skip": 4, "pool": 1, "none": 1}
 
@@ -36,3 +35,9 @@ def test_one_proxy_search_gives_its_cells(
     (line,) = json.loads(out.with_suffix(".json").read_text())["summary"]
     assert line["method"] == "darts" and line["collapsed"] in ("0/1", "1/1")
     assert "darts seed 0" in capsys.readouterr().out
+
+
+def test_a_failed_run_is_counted_apart() -> None:
+    ok = {"method": "m", "collapsed": True, **counts(SKIPS), "changes": 1}
+    (line,) = summarise([ok, {"method": "m", "error": "no NB201 string"}])
+    assert (line["seeds"], line["collapsed"], line["skip"]) == ("1/2", "1/1", 4)
