@@ -9,7 +9,9 @@ method × seed, and reads the cell each epoch's mixing weights derive. In
 NAS-Bench-201 a cell's accuracy grows with its convolutions (Dong & Yang, ICLR
 2020: the all-skip cell that DARTS collapses to scores 54.3 on CIFAR-10, the
 best cell holds five 3×3 convolutions and a skip), so a cell is counted as
-**collapsed** when at most two of its six edges hold a convolution.
+**collapsed** when at most two of its six edges hold a convolution. The
+space's search settings hold, its crop-and-flip of both halves included
+(``--set search.augment=none`` searches without it).
 
 Per run: the final cell, its convolutions (``conv``: 1×1 and 3×3;
 ``conv3``: 3×3), its ``skip``/``pool``/``none`` edges, ``changes`` (how many of

@@ -10,6 +10,7 @@ from dagnas.compile import compile_supernet
 from dagnas.data import Augment
 from dagnas.engine.loop import Searcher
 from dagnas.errors import DagnasError
+from dagnas.spaces import load_space
 from dagnas.spec import SearchConfig
 
 
@@ -79,3 +80,10 @@ def test_drnas_kl_term_takes_the_architecture_weight_decay_off():
     assert given.arch.weight_decay == 1e-3
     plain = SearchConfig.model_validate({"relaxation": {"name": "dirichlet"}})
     assert plain.arch.weight_decay == 1e-3
+
+
+@pytest.mark.parametrize("name", ["nb201", "darts_cifar10"])
+def test_the_shipped_cifar_spaces_crop_and_flip_both_halves(name):
+    search = load_space(name).search
+    assert search.augmentation((3, 32, 32)) == Augment(crop=4, flip=True)
+    assert load_space("nb201_tiny").search.augmentation((1, 8, 8)) == Augment()  # digits
