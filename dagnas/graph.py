@@ -168,6 +168,9 @@ def dag_metrics(g: nx.DiGraph) -> dict[str, float]:
 #: kind name → the part of an Architecture's ``macro`` that defines its network
 #: (filled by :func:`dagnas.kinds.register_kind`); a kind not listed hashes all of it
 NETWORK_MACRO: dict[str, Callable[[Any], Any]] = {}
+#: kind name → the pydantic model an Architecture's ``macro`` must fit to be built
+#: (filled by :func:`dagnas.kinds.register_kind`; checked when a file is read)
+MACRO_MODELS: dict[str, type[Any]] = {}
 
 
 def _node_key(data: Mapping[str, Any]) -> list[Any]:

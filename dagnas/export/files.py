@@ -2,7 +2,9 @@
 
 Reading one checks it against the model of an Architecture (:class:`ArchFile`:
 graph attributes, nodes with roles and positive widths, edges with known
-ops) and its structure (some edges, no cycle, every output reached from an
+ops), its ``macro`` against its kind's model (what the child network is
+built from: a darts_cell's channels and layers, a dense stage's widths) and
+its structure (some edges, no cycle, every output reached from an
 input) before anything is compiled from it; errors name the file and the
 node or edge.
 """
@@ -21,7 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError,
 from dagnas.errors import DagnasError
 from dagnas.export.dot import Mixing
 from dagnas.export.draw import draw
-from dagnas.graph import NETWORK_MACRO, from_json_dict, input_nodes, output_nodes, to_json_dict
+from dagnas.graph import (
+    MACRO_MODELS,
+    NETWORK_MACRO,
+    from_json_dict,
+    input_nodes,
+    output_nodes,
+    to_json_dict,
+)
 from dagnas.io import atomic_write_bytes
 from dagnas.ops import OPS
 from dagnas.registry import did_you_mean
@@ -129,18 +138,35 @@ def _where(d: dict[str, Any], loc: tuple[Any, ...]) -> str:
     return text
 
 
+def _validate(model: type[BaseModel], d: dict[str, Any], at: tuple[str, ...], source: str) -> None:
+    """Check the part of node-link dict ``d`` at path ``at`` against ``model``;
+    DagnasError naming ``source`` and where the first error lies otherwise."""
+    value: Any = d
+    for key in at:
+        value = value.get(key) if isinstance(value, dict) else None
+    try:
+        model.model_validate(value)
+    except ValidationError as e:
+        err = e.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        if not at:
+            msg = MESSAGES.get(err["type"], msg)
+        else:  # a kind's macro: the child network is built from it
+            msg = "is missing" if value is None or err["type"] == "missing" else msg
+            kind = d["graph"]["kind"]
+            msg += f"; a {kind} network is built from it (dagnas derive RUN writes a run's anew)"
+        raise DagnasError(f"{source}: {_where(d, at + tuple(err['loc']))}: {msg}") from None
+
+
 def check_architecture(d: Any, source: str) -> nx.DiGraph:
     """The Architecture of node-link dict ``d`` once it fits :class:`ArchFile` and
     its structure can be compiled; DagnasError naming ``source`` and the node or
     edge otherwise."""
     if not isinstance(d, dict):
         raise DagnasError(f"{source}: expected a JSON object (node-link graph)")
-    try:
-        ArchFile.model_validate(d)
-    except ValidationError as e:
-        err = e.errors()[0]
-        msg = MESSAGES.get(err["type"], err["msg"].removeprefix("Value error, "))
-        raise DagnasError(f"{source}: {_where(d, err['loc'])}: {msg}") from None
+    _validate(ArchFile, d, (), source)
+    if d["graph"]["kind"] in MACRO_MODELS:
+        _validate(MACRO_MODELS[d["graph"]["kind"]], d, ("graph", "macro"), source)
     try:
         arch = from_json_dict(d)
     except DagnasError as e:

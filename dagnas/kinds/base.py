@@ -4,7 +4,8 @@ A kind has a name (the ``kind:`` a YAML spec names), its spec model (a
 :class:`~dagnas.spec.models.SpaceBase` subclass with ``kind: Literal[name]``),
 its lowering to the SearchGraph, its supernet body class (built as
 ``body(graph, search=True)`` for the supernet and ``search=False`` for a
-child network; ``forward(x, mixing)``), its parameter formula, its candidate
+child network; ``forward(x, mixing)``), the model of its Architectures'
+``macro`` (checked when a file is read), its parameter formula, its candidate
 drawer and enumerator and the derivation rules that apply to it. Register one with the
 :func:`register_kind` decorator on a :class:`SpaceKind` subclass; the spec
 loader, ``lower``, the compiler, ``graph_params`` and the candidate sampler
@@ -19,16 +20,24 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import networkx as nx
 import numpy as np
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 from torch import nn
 
 from dagnas.engine import DERIVE_RULES
 from dagnas.errors import DagnasError
-from dagnas.graph import NETWORK_MACRO
+from dagnas.graph import MACRO_MODELS, NETWORK_MACRO
 from dagnas.registry import Component, NamesOf, Registry, resolve_component
 
 if TYPE_CHECKING:
     from dagnas.spec.models import SpaceBase
+
+
+class Macro(BaseModel):
+    """Base of a kind's ``macro`` model: JSON's own types (no coercion of ``"3"``
+    to 3: the network reads the file's values, not the model's), keys the
+    model does not name are kept."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
 
 
 class SpaceKind:
@@ -42,6 +51,9 @@ class SpaceKind:
     name: ClassVar[str]
     spec: ClassVar[type[SpaceBase]]
     body: ClassVar[type[nn.Module]]  # a dagnas.compile.Body subclass
+    #: what the child network reads from an Architecture's ``macro``: an
+    #: architecture file is checked against it before it is built (None: unchecked)
+    macro: ClassVar[type[BaseModel] | None] = None
     derive_rules: frozenset[str] = frozenset()
 
     def lower(self, spec: Any, g: nx.DiGraph) -> None:
@@ -93,6 +105,8 @@ def register_kind(cls: type[SpaceKind]) -> type[SpaceKind]:
     kind = cls()
     KINDS.register(cls.name)(kind)
     NETWORK_MACRO[cls.name] = kind.network_macro
+    if cls.macro is not None:
+        MACRO_MODELS[cls.name] = cls.macro
     return cls
 
 

@@ -17,7 +17,7 @@ from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from dagnas.compile.dag import DagNetwork
 from dagnas.errors import SpecError, SpecIssue
-from dagnas.kinds.base import DeriveRule, register_kind
+from dagnas.kinds.base import DeriveRule, Macro, register_kind
 from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import edge_params, linear_params, op_params
 from dagnas.ops import OPS
@@ -191,6 +191,12 @@ def _node_width(
     )
 
 
+class DagMacro(Macro):
+    """The ``macro`` of a dag Architecture: whether its ops act on images or vectors."""
+
+    domain: Literal["image", "vector"]
+
+
 @register_kind
 class Dag(EdgeOpKind):
     """A user's DAG: its spec, lowering, network and parameter formula."""
@@ -198,6 +204,7 @@ class Dag(EdgeOpKind):
     name = "dag"
     spec = DagSpec
     body = DagNetwork
+    macro = DagMacro
 
     def lower(self, spec: DagSpec, g: nx.DiGraph) -> None:
         """The nodes (with their widths) and edges of the DAG into ``g``."""

@@ -19,7 +19,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_
 from dagnas.compile.darts import DartsNetwork
 from dagnas.compile.edge import edge_ops
 from dagnas.errors import SpecError, SpecIssue
-from dagnas.kinds.base import DeriveRule, register_kind
+from dagnas.kinds.base import DeriveRule, Macro, register_kind
 from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import bn_params, conv_bn_params, linear_params, op_params
 from dagnas.ops import OPS
@@ -159,6 +159,25 @@ def _cell_params(
     return total, c * len(list(arch.predecessors(f"{cell}:out")))
 
 
+class DartsMacro(Macro):
+    """The ``macro`` of a darts_cell Architecture (what :class:`DartsCellSpec` lowers to)."""
+
+    channels: PositiveInt
+    layers: PositiveInt
+    reductions: list[NonNegativeInt]
+    reduction_type: Literal["cell", "resblock"]
+    stem_multiplier: PositiveInt
+    input_nodes: Literal[1, 2]
+    nodes: PositiveInt
+    output: Literal["concat", "last"]
+    preprocess: bool
+    final_activation: bool
+    node_norm: bool = False
+    partial_channels: PositiveInt = 1
+    edge_normalisation: bool = False
+    pool_batchnorm: bool = True
+
+
 @register_kind
 class DartsCell(EdgeOpKind):
     """DARTS cells: the spec, lowering, network and parameter formula; ops drawn
@@ -167,6 +186,7 @@ class DartsCell(EdgeOpKind):
     name = "darts_cell"
     spec = DartsCellSpec
     body = DartsNetwork
+    macro = DartsMacro
 
     def lower(self, spec: DartsCellSpec, g: nx.DiGraph) -> None:
         """The cells (``normal``, and ``reduce`` when reductions are cells) into ``g``."""

@@ -26,7 +26,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 from dagnas.compile.blocks import DenseBlocksNetwork
 from dagnas.engine.derive import block_architecture
 from dagnas.errors import DagnasError, SpecError, SpecIssue
-from dagnas.kinds.base import DeriveRule, SpaceKind, register_kind
+from dagnas.kinds.base import DeriveRule, Macro, SpaceKind, register_kind
 from dagnas.measure.formulas import edge_params, linear_params
 from dagnas.ops.vector import dense_op
 from dagnas.registry import Component, Strict
@@ -187,6 +187,24 @@ def draw_blocks(graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.
     ]
 
 
+class StageMacro(Macro):
+    """One stage of a dense_blocks Architecture's ``macro``: what its network reads."""
+
+    name: str
+    blocks: PositiveInt
+    vertices: int = Field(ge=2)
+    in_width: PositiveInt
+    width: PositiveInt
+    aggregate: Literal["sum", "mean"]
+    activation: ActivationName
+
+
+class DenseMacro(Macro):
+    """The ``macro`` of a dense_blocks Architecture (what :class:`DenseBlocksSpec` lowers to)."""
+
+    stages: list[StageMacro] = Field(min_length=1)
+
+
 @register_kind
 class DenseBlocks(SpaceKind):
     """Dense blocks: its spec, lowering, network, parameter formula and drawer."""
@@ -194,6 +212,7 @@ class DenseBlocks(SpaceKind):
     name = "dense_blocks"
     spec = DenseBlocksSpec
     body = DenseBlocksNetwork
+    macro = DenseMacro
     derive_rules = frozenset({"best_block", "one_shot"})
 
     def lower(self, spec: DenseBlocksSpec, g: nx.DiGraph) -> None:

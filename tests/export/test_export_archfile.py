@@ -4,17 +4,21 @@ hand-edited architecture.json names the file and the node or edge at fault."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 from click.testing import CliRunner
 
 from dagnas.cli import main
+from dagnas.engine.derive import block_architecture
 from dagnas.errors import DagnasError
 from dagnas.export import read_architecture, write_json
 from dagnas.graph import to_json_dict
+from dagnas.spec.lower import lower
 from tests.export.spaces import derived, space
 
 
@@ -44,6 +48,23 @@ EDITS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         "edges[0] 'normal:0'->'normal:2'.op: unknown op 'sep_conv_9x9'",
     ),
     "an unreached output": (_unreached, "no edge path leads from an input node to output node"),
+    "no macro": (
+        lambda d: d["graph"].pop("macro"),
+        "graph.macro: is missing; a darts_cell network is built from it",
+    ),
+    "a macro without channels": (
+        lambda d: d["graph"]["macro"].pop("channels"),
+        "graph.macro.channels: is missing; a darts_cell network is built from it (dagnas"
+        " derive RUN",
+    ),
+    "layers as a string": (
+        lambda d: d["graph"]["macro"].update(layers="3"),
+        "graph.macro.layers: Input should be a valid integer",
+    ),
+    "an unknown reduction type": (
+        lambda d: d["graph"]["macro"].update(reduction_type="pool"),
+        "graph.macro.reduction_type: Input should be 'cell' or 'resblock'",
+    ),
 }
 
 
@@ -64,7 +85,9 @@ def test_read_architecture_names_file_and_place(tmp_path: Path, case: str) -> No
     assert str(e.value).startswith(f"{path}: ") and EDITS[case][1] in str(e.value)
 
 
-@pytest.mark.parametrize("case", ["a cycle", "an unknown kind", "no edges", "a negative width"])
+@pytest.mark.parametrize(
+    "case", ["a cycle", "an unknown kind", "no edges", "a negative width", "layers as a string"]
+)
 def test_train_refuses_an_edited_file_cleanly(tmp_path: Path, case: str) -> None:
     path = edited(tmp_path, case)
     result = CliRunner().invoke(main, ["train", str(path), "--train-epochs", "1", "--out", "t"])
@@ -77,3 +100,36 @@ def test_a_written_architecture_reads_back_checked(tmp_path: Path) -> None:
     assert sorted(read_architecture(write_json(arch, tmp_path / "a.json")).edges) == sorted(
         arch.edges
     )
+
+
+def _dense() -> nx.DiGraph:
+    blocks = {"s0": [(0, 1), (1, 3), (0, 2), (2, 3)]}
+    return block_architecture(lower(space("dense_digits"), (1, 8, 8), 10), blocks)
+
+
+@pytest.mark.parametrize(
+    "make, edit, message",
+    [
+        (
+            lambda: derived(space("mlp_dag"), 0, (64,)),
+            lambda m: m.update(domain="audio"),
+            "graph.macro.domain: Input should be 'image' or 'vector'",
+        ),
+        (
+            _dense,
+            lambda m: m["stages"][0].update(aggregate="max"),
+            "graph.macro.stages[0].aggregate: Input should be 'sum' or 'mean'",
+        ),
+        (_dense, lambda m: m.update(stages=[]), "graph.macro.stages: List should have at least"),
+    ],
+)
+def test_other_kinds_read_back_and_their_macros_are_checked(
+    tmp_path: Path, make: Callable[[], nx.DiGraph], edit: Callable[[Any], Any], message: str
+) -> None:
+    arch = make()
+    assert read_architecture(write_json(arch, tmp_path / "a.json")).graph == arch.graph
+    d = to_json_dict(arch)
+    edit(d["graph"]["macro"])
+    (tmp_path / "b.json").write_text(json.dumps(d))
+    with pytest.raises(DagnasError, match=re.escape(f"{tmp_path / 'b.json'}: {message}")):
+        read_architecture(tmp_path / "b.json")
