@@ -11,16 +11,18 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from dagnas.errors import SpecError, SpecIssue
 from dagnas.kinds.base import KINDS
-from dagnas.registry import Strict, did_you_mean
+from dagnas.registry import did_you_mean
 from dagnas.spec.yamldoc import read_yaml
 
 #: a step pydantic may put in an error's location (not a key: a user's key may
 #: begin with "function-" too)
 VALIDATOR_STEP = re.compile(r"function-(after|before|wrap|plain)\[")
+#: how pydantic names a member of a (non-discriminated) union in an error's location
+UNION_MEMBER = re.compile(r"^([A-Z]\w*|literal\[.*\]|str|int|float|bool|none)$")
 _ADAPTERS: dict[tuple[type, ...], TypeAdapter[Any]] = {}
 
 
@@ -44,14 +46,48 @@ def spec_adapter() -> TypeAdapter[Any]:
 
 
 def pydantic_issues(err: ValidationError, data: Any) -> list[tuple[tuple, str]]:
-    issues = []
+    issues, others = [], []
     for e in err.errors():
         loc = tuple(e["loc"])
         if loc and loc[0] in KINDS:  # the discriminated union's tag
             loc = loc[1:]
         loc = tuple(p for p in loc if not (isinstance(p, str) and VALIDATOR_STEP.match(p)))
-        issues.append((loc, _message(e, loc, data)))
-    return issues
+        branch = _union_branch(loc, data)
+        if branch is None:  # the member of a union the value's shape does not fit
+            others.append((loc, _message(e, loc, data)))
+            continue
+        msg = _message(e, branch, data)
+        model = _model_at(data, branch) if len(branch) < len(loc) else None
+        if model is not None and e["type"] != "extra_forbidden":  # a scalar for a union
+            msg += f"; or a mapping with keys {', '.join(sorted(model.model_fields))}"
+        issues.append((branch, msg))
+    return issues or others
+
+
+def _union_branch(loc: tuple, data: Any) -> tuple | None:
+    """``loc`` without the union members' names pydantic puts in it (``Augment``,
+    ``literal['none','default']``); None when the member does not fit the
+    shape of the value there (a model for a mapping, any other member for a
+    scalar), so that only the member the user meant is reported."""
+    out: list[Any] = []
+    value = data
+    for part in loc:
+        if (
+            isinstance(part, str)
+            and UNION_MEMBER.match(part)
+            and not (isinstance(value, dict) and part in value)
+        ):
+            if part[0].isupper() != isinstance(value, dict):
+                return None
+            continue
+        out.append(part)
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            value = None
+    return tuple(out)
 
 
 def _message(e: Any, loc: tuple, data: Any) -> str:
@@ -91,7 +127,7 @@ def _model_at(data: Any, loc: tuple) -> Any:
             (
                 a
                 for a in getattr(ann, "__args__", (ann,))
-                if isinstance(a, type) and issubclass(a, Strict)
+                if isinstance(a, type) and issubclass(a, BaseModel)
             ),
             None,
         )

@@ -55,6 +55,28 @@ def test_unknown_nested_key_names_path():
     assert "did you mean 'lr'?" in msg
 
 
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (
+            "crop",
+            "space.yaml:4: search.augment: Input should be 'none' or 'default' (got 'crop');"
+            " or a mapping with keys crop, cutout, flip",
+        ),
+        (
+            "{crop: 4, flop: true}",
+            "space.yaml:4: search.augment.flop: unknown key 'flop'; did you mean 'flip'?"
+            " (allowed here: crop, cutout, flip)",
+        ),
+        ("{crop: -1}", "space.yaml:4: search.augment.crop: Input should be greater than"),
+    ],
+)
+def test_a_union_field_reports_the_member_its_value_meant(value, expected):
+    msg = error_of(f"kind: darts_cell\nops: [skip_connect]\nsearch:\n  augment: {value}\n")
+    assert expected in msg
+    assert "literal[" not in msg and "Augment" not in msg and len(msg.splitlines()) == 1
+
+
 def test_unknown_op_lists_known_ops():
     msg = error_of("kind: darts_cell\nops: [skip_connect, sep_conv3x3]\n")
     assert "space.yaml:2: ops[1]: unknown op 'sep_conv3x3'; did you mean 'sep_conv_3x3'?" in msg
