@@ -82,8 +82,13 @@ def test_drnas_kl_term_takes_the_architecture_weight_decay_off():
     assert plain.arch.weight_decay == 1e-3
 
 
-@pytest.mark.parametrize("name", ["nb201", "darts_cifar10"])
-def test_the_shipped_cifar_spaces_crop_and_flip_both_halves(name):
-    search = load_space(name).search
-    assert search.augmentation((3, 32, 32)) == Augment(crop=4, flip=True)
-    assert load_space("nb201_tiny").search.augmentation((1, 8, 8)) == Augment()  # digits
+@pytest.mark.parametrize(
+    "name, shape, expected",
+    [
+        ("nb201", (3, 32, 32), Augment(crop=4, flip=True)),
+        ("darts_cifar10", (3, 32, 32), Augment(crop=4, flip=True)),
+        ("nb201_tiny", (1, 8, 8), Augment()),  # digits: no default transform
+    ],
+)
+def test_the_shipped_cifar_spaces_crop_and_flip_both_halves(name, shape, expected):
+    assert load_space(name).search.augmentation(shape) == expected
