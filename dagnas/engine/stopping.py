@@ -30,11 +30,23 @@ from dagnas.relax import Mixing
 
 def derived_ops(g: nx.DiGraph, choices: dict[str, list[str]], mixing: Mixing) -> dict[str, Any]:
     """Per choice the option the space's derivation rule keeps (None: dropped),
-    from the one-hot weights of :func:`dagnas.engine.derive.discretize`."""
+    from the one-hot weights of :func:`dagnas.engine.derive.discretize`. Where
+    the options are slots whose blocks the search replaces (dense blocks:
+    ``g.graph["blocks"]``), the kept option is the slot with the block it holds,
+    so that a slot refilled with another block is another architecture."""
     onehot = discretize(g, mixing)
-    return {
-        k: choices[k][int(w.argmax())] if bool(w.any()) else None for k, w in sorted(onehot.items())
+    blocks = g.graph.get("blocks", {})
+    held = {
+        k: blocks[s] for s, keys in g.graph.get("groups", {}).items() if s in blocks for k in keys
     }
+    ops: dict[str, Any] = {}
+    for k, w in sorted(onehot.items()):
+        if not bool(w.any()):
+            ops[k] = None
+            continue
+        i = int(w.argmax())
+        ops[k] = (choices[k][i], held[k][i]) if k in held else choices[k][i]
+    return ops
 
 
 def cell_of_choices(g: nx.DiGraph) -> dict[str, str | None]:

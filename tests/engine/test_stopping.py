@@ -53,3 +53,28 @@ def test_criterion_2_after_patience_unchanged_epochs(tiny_dag_graph):
     for mixing in (same, same, flipped, flipped, flipped):  # a change starts the count again
         assert other.check(net, mixing, True) is None
     assert other.check(net, flipped, True) is not None
+
+
+def test_criterion_2_counts_a_refilled_slot_as_a_change(tiny_dense_graph):
+    """Dense blocks: the chosen slot keeps its name when resampling puts another
+    block into it; the derived architecture has changed, so the count restarts."""
+    net = compile_supernet(tiny_dense_graph)
+    key = next(iter(net.relaxation.alpha))
+    with torch.no_grad():
+        net.relaxation.alpha[key].copy_(torch.tensor([0.0, 4.0, 0.0]))
+    mixing = net.relaxation.final()
+    rule = DartsPlus(patience=2)
+    assert [rule.check(net, mixing, True) for _ in range(2)] == [None, None]
+    stage = net.body.stages[0]
+    chosen = stage.blocks[1]
+    other = next(b for b in stage.blocks if b != chosen)
+    stage.set_blocks([1], [other])  # slot b1, still the strongest, now holds another block
+    assert rule.check(net, mixing, True) is None
+    assert rule.check(net, mixing, True) is None
+    assert rule.check(net, mixing, True) is not None  # unchanged for 2 epochs since the refill
+    # a refill of a slot the derivation does not keep changes nothing
+    kept = DartsPlus(patience=2)
+    for _ in range(2):
+        assert kept.check(net, mixing, True) is None
+    stage.set_blocks([0], [chosen])
+    assert kept.check(net, mixing, True) is not None
