@@ -135,9 +135,13 @@ def _columns(
     if arch_column is None:
         found = [c for c in columns if string_kind(rows[0][c])]
         if not found:
+            text = [f"{c} = {rows[0][c]!r:.40}" for c in columns if _number(rows[0][c]) is None]
+            held = f"row 1 has {'; '.join(text)}" if text else "every column is numeric"
             raise DagnasError(
-                f"{path}: no column holds NB201 strings, genotypes or hashes (columns:"
-                f" {', '.join(columns)}); name it with --arch-column"
+                f"{path}: no column holds architectures in a form dagnas reads: NB201"
+                f" strings ('|nor_conv_3x3~0|+...'), DARTS genotypes ('Genotype(normal=...')"
+                f" or hashes ('{HASH_PREFIX}<canonical hash>', as dagnas evaluate --csv writes);"
+                f" {held}; write the architectures in one of those forms"
             )
         arch_column = found[0]
     if not metrics:

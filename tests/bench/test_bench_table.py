@@ -79,7 +79,12 @@ def test_parquet_tables(tmp_path):
         ("missing.csv", None, "no such benchmark file"),
         ("t.json", "{}", "expected a .csv or .parquet"),
         ("empty.csv", "arch,acc\n", "no rows"),
-        ("noarch.csv", "a,acc\nx,1\n", "no column holds NB201 strings"),
+        (
+            "noarch.csv",
+            "arch_str,acc\nconv-skip,1\n",
+            "no column holds architectures.*row 1 has arch_str = 'conv-skip'",
+        ),
+        ("numbers.csv", "a,acc\n1,1\n", "no column holds architectures.*every column is numeric"),
         ("nometric.csv", f"arch,name\n{CONV},x\n", "no numeric metric"),
         ("bad.csv", f"arch,acc\n{CONV},1\n|x~0|,2\n", "row 2: .* is not a NAS-Bench-201 string"),
     ],
