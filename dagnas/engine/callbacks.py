@@ -8,6 +8,8 @@ rank calls its callbacks; a callback that writes checks ``searcher.dist.is_main`
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,7 @@ from dagnas.compile import Supernet
 from dagnas.compile.body import History
 from dagnas.engine.components import DERIVE_RULES
 from dagnas.engine.derive import derive
+from dagnas.engine.stopping import derived_ops
 from dagnas.errors import DagnasError
 from dagnas.io import append_jsonl
 from dagnas.relax import Mixing
@@ -148,3 +151,34 @@ def bench_record(source: Source, arch: nx.DiGraph) -> dict[str, Any]:
         log.warning("benchmark look-up: %s", e)
         return {"bench_arch": text}
     return {"bench_arch": text, **{f"bench_{k}": v for k, v in metrics.items()}}
+
+
+class DerivedDigest(Callback):
+    """Adds ``derived`` to each epoch's record: a digest of what the epoch's mixing
+    weights derive (per choice the option the space's rule keeps, as DARTS+'s
+    criterion 2 compares them; ``argmax`` for rules that need the supernet).
+    Equal digests, equal architectures: a run's summary counts from them how
+    many final epochs its architecture held (``held_epochs``). List it before
+    :class:`RunRecorder`, which writes the record."""
+
+    def on_epoch_end(
+        self, searcher: Searcher, record: dict[str, Any], mixing: Mixing, history: History
+    ) -> None:
+        g = epoch_graph(searcher.model, history)
+        kept = derived_ops(g, searcher.model.relaxation.choices, mixing)
+        text = json.dumps(kept, sort_keys=True)
+        record["derived"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def held_epochs(metrics: list[dict[str, Any]]) -> int:
+    """How many of the final epoch records share the last one's ``derived``
+    digest (0 when the last has none): the epochs the final architecture held."""
+    if not metrics or "derived" not in metrics[-1]:
+        return 0
+    last = metrics[-1]["derived"]
+    held = 0
+    for record in reversed(metrics):
+        if record.get("derived") != last:
+            break
+        held += 1
+    return held

@@ -29,9 +29,11 @@ from dagnas.compile import Supernet, compile_supernet
 from dagnas.engine.callbacks import (
     BenchScore,
     Callback,
+    DerivedDigest,
     OnStep,
     StepHook,
     bench_record,
+    held_epochs,
     mixing_table,
 )
 from dagnas.engine.derive import derive
@@ -156,7 +158,7 @@ def _summary(
         "architecture_hash": canonical_hash(arch),
         "hash_scheme": HASH_SCHEME,
         "nb201": arch.graph.get("nb201"),
-        **_decidedness(arch),
+        **_decidedness(arch, result.metrics),
     }
     # strict JSON writes a non-finite number as null: say which were
     summary["non_finite"] = sorted(
@@ -184,19 +186,36 @@ def loss_warnings(metrics: list[dict[str, Any]], num_classes: int) -> list[str]:
     ]
 
 
-def _decidedness(arch: nx.DiGraph) -> dict[str, Any]:
-    """Per searched edge the chosen op's lead over the runner-up, and whether most
-    leads are tiny (a warning then: the derived architecture is close to arbitrary)."""
+#: A derived architecture that held this many final epochs is a decision even
+#: when the mixing weights end near uniform (β-DARTS keeps α small by design).
+HELD_EPOCHS = 5
+
+
+def _decidedness(arch: nx.DiGraph, metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per searched edge the chosen op's lead over the runner-up, whether most
+    leads are tiny, and how many final epochs derived the final architecture.
+    Tiny leads on an architecture that changed within the last ``HELD_EPOCHS``
+    epochs are a warning: the derived architecture is close to arbitrary."""
     margins = derivation_margins(arch)
     flat = near_uniform(margins)
-    if flat:
+    held = held_epochs(metrics)
+    median = sorted(margins.values())[len(margins) // 2] if margins else 0.0
+    if flat and held < HELD_EPOCHS:
         log.warning(
-            "the mixing weights end near uniform (median lead of the chosen op %.3f):"
-            " the derived architecture is close to arbitrary; search longer or with"
-            " another relaxation",
-            sorted(margins.values())[len(margins) // 2],
+            "the mixing weights end near uniform (median lead of the chosen op %.3f) and"
+            " the derived architecture held for %d final epoch(s): it is close to"
+            " arbitrary; search longer or with another relaxation",
+            median,
+            held,
         )
-    return {"choice_margins": margins, "near_uniform": flat}
+    elif flat:
+        log.info(
+            "the mixing weights end near uniform (median lead of the chosen op %.3f), but"
+            " the derived architecture held for the last %d epochs",
+            median,
+            held,
+        )
+    return {"choice_margins": margins, "near_uniform": flat, "held_epochs": held}
 
 
 class ThreadPolicy(Callback):
@@ -239,7 +258,8 @@ def run_search(
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
     bench = open_source(cfg.bench) if cfg.bench else None
-    callbacks: list[Callback] = [BenchScore(bench)] if bench else []
+    callbacks: list[Callback] = [DerivedDigest()]
+    callbacks += [BenchScore(bench)] if bench else []
     callbacks += run_watchers(spec, run_dir) if run_dir is not None else []
     callbacks.append(ThreadPolicy(macs))
     callbacks += [OnStep(on_step)] if on_step else []
