@@ -1,6 +1,6 @@
 """Search speed on a shared machine: quiet, and beside one busy process.
 
-For the default space's supernet (``darts_digits`` on digits, its batch) and
+For the ``darts_digits`` supernet (on digits, its batch) and
 a DARTS CIFAR-shaped supernet (C=8, 5 cells, batch 16), each in a fresh
 process: the median time of a search step with 1 and with 2 intra-op
 threads, on a quiet machine and with one pure-Python spin loop running
@@ -35,7 +35,7 @@ from dagnas.measure.flops import count_macs
 from dagnas.workflows.rundir import load_search_data
 from dagnas.workflows.search import build_supernet
 
-CASES = ("default", "darts_c8")
+CASES = ("darts_digits", "darts_c8")
 SPIN = "while True: pass"
 
 
@@ -54,7 +54,7 @@ def busy(on: bool) -> Iterator[None]:
 
 def build_case(case: str) -> tuple[Searcher, tuple[int, ...], int]:
     """A Searcher on the case's supernet, the input shape and the batch size."""
-    if case == "default":
+    if case == "darts_digits":
         spec = dagnas.load_space("darts_digits")
         data = load_search_data(spec.search)
         torch.manual_seed(0)

@@ -69,7 +69,7 @@ def run(
     as_json: bool,
     **options: Any,
 ) -> None:
-    """Search SPACE (a YAML file or built-in name; default: darts_digits).
+    """Search SPACE (a YAML file or built-in name; default: nb201_tiny).
 
     Ctrl-C stops after the current step, writes a checkpoint and the
     architecture found so far, and exits with status 130; `--resume` continues
@@ -239,17 +239,20 @@ def validate(spaces: tuple[str, ...], overrides: dict[str, Any], as_json: bool) 
 @click.command()
 @json_option()
 def spaces(as_json: bool) -> None:
-    """List the built-in spaces."""
-    from dagnas.spaces import builtin_spaces, load_space
+    """List the built-in spaces; `dagnas run` searches the one marked default."""
+    from dagnas.spaces import DEFAULT_SPACE, builtin_spaces, load_space
 
-    for name, path in sorted(builtin_spaces().items()):
+    spaces = sorted(builtin_spaces().items())
+    width = max(len(name) for name, _ in spaces)
+    for name, path in spaces:
         spec = load_space(path)
+        default = name == DEFAULT_SPACE
         if as_json:
-            click.echo(
-                json.dumps({"space": name, "kind": spec.kind, "description": spec.description})
-            )
+            row = {"space": name, "kind": spec.kind, "description": spec.description}
+            click.echo(json.dumps({**row, "default": default}))
         else:
-            click.echo(f"{name:16s} {spec.kind:12s} {spec.description}")
+            mark = " (default)" if default else ""
+            click.echo(f"{name:{width}s}  {spec.kind:12s} {spec.description}{mark}")
 
 
 @click.command()

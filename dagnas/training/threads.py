@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 ENV = "DAGNAS_THREADS"
 #: Multiply-accumulates of one training step (forward, one batch) from which a
 #: second thread pays for itself on an idle machine (``python -m benchmarks.load``
-#: measures both thread counts on the default space's step and a larger one).
+#: measures both thread counts on darts_digits's step and a larger one).
 MACS_PER_THREAD = 5e7
 LOADAVG = Path("/proc/loadavg")
 

@@ -163,6 +163,10 @@ def test_validate_spaces_schema():
     listed = invoke("spaces").output
     for name in ("darts_digits", "darts_cifar10", "nb201", "mlp_dag"):
         assert name in listed
+    [default] = [line for line in listed.splitlines() if line.endswith("(default)")]
+    assert default.startswith("nb201_tiny ")
+    rows = [json.loads(line) for line in invoke("spaces", "--json").output.splitlines()]
+    assert [r["space"] for r in rows if r["default"]] == ["nb201_tiny"]
     schema = json.loads(invoke("schema").output)
     kinds = json.dumps(schema)
     assert "darts_cell" in kinds and '"dag"' in kinds

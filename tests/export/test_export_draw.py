@@ -36,7 +36,7 @@ pytest.importorskip("matplotlib.backends.backend_agg")  # optional dependency
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TOL = 0.5  # pixels
 
-# the normal cell the default run (darts_digits, 20 steps) derived: 0→4 was drawn through node 2
+# the normal cell a darts_digits run (20 steps) derived: 0→4 was drawn through node 2
 DEFAULT_CELL = [
     (2, 0, "sep_conv_3x3"),
     (3, 0, "skip_connect"),

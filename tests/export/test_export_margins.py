@@ -26,8 +26,8 @@ def test_margins_of_the_chosen_ops_only() -> None:
     assert m == pytest.approx({"normal:1->2": 0.3 - 0.5, "normal:0->2": 0.3})
 
 
-def test_default_run_weights_are_near_uniform() -> None:
-    # 8 ops between 0.11 and 0.14, as the default run ended
+def test_weights_of_a_darts_digits_run_are_near_uniform() -> None:
+    # 8 ops between 0.11 and 0.14, as the darts_digits run of the issue ended
     row = dict(zip("abcdefgh", [0.14, 0.13, 0.13, 0.125, 0.12, 0.12, 0.115, 0.11], strict=True))
     margins = choice_margins({f"e{i}": row for i in range(9)})
     assert margins["e0"] == pytest.approx(0.01)
