@@ -338,6 +338,7 @@ class Searcher:
             "arch_step_ratio": arch_total / max(weight_total, 1),  # cumulative, whole run
             "step_time": a["time"] / max(a["batches"], 1),
             "epoch_time": a["time"],
+            "threads": torch.get_num_threads(),  # float sums' order: a seed reproduces at these
             "zero_fraction": zero_fraction(mixing),
         }
         return record, mixing

@@ -155,6 +155,7 @@ def _summary(
         "zero_fraction": last.get("zero_fraction"),
         "arch_step_ratio": last.get("arch_step_ratio"),
         "wall_time": wall_time,
+        "threads": sorted({m["threads"] for m in result.metrics if "threads" in m}),
         "architecture_hash": canonical_hash(arch),
         "hash_scheme": HASH_SCHEME,
         "nb201": arch.graph.get("nb201"),

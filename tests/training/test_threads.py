@@ -102,3 +102,26 @@ def test_a_spinning_process_counts_as_busy():
         spin.kill()
         spin.wait()
     assert busy >= min(quiet + 1, 1)
+
+
+def test_a_run_records_its_thread_counts(monkeypatch, tmp_path):
+    """A seed reproduces a search only at the same thread counts: each epoch's
+    record and the summary say which were used."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dagnas.cli import main
+
+    monkeypatch.delenv(ENV, raising=False)
+    before = torch.get_num_threads()
+    out = tmp_path / "r"
+    try:
+        args = ["run", "mlp_dag", "--epochs", "2", "--threads", "1"]
+        result = CliRunner().invoke(main, [*args, "--out", str(out), "-q"])
+    finally:
+        torch.set_num_threads(before)
+    assert result.exit_code == 0, result.output
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["threads"] for line in lines] == [1, 1]
+    assert json.loads((out / "summary.json").read_text())["threads"] == [1]
