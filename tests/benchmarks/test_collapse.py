@@ -1,4 +1,5 @@
-"""benchmarks/collapse.py: an NB201 cell's make-up, and one proxy search end to end."""
+"""benchmarks/collapse.py: an NB201 cell's and a DARTS normal cell's make-up, and
+proxy searches of both spaces end to end."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.collapse import counts, main, summarise
+from benchmarks.collapse import counts, darts_counts, main, normal_cell, summarise
+from dagnas.export.fixed import from_genotype
+from dagnas.export.genotype import PRESETS
+from dagnas.spaces import load_space
 
 BEST = (
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
@@ -41,3 +45,37 @@ def test_a_failed_run_is_counted_apart() -> None:
     ok = {"method": "m", "collapsed": True, **counts(SKIPS), "changes": 1}
     (line,) = summarise([ok, {"method": "m", "error": "no NB201 string"}])
     assert (line["seeds"], line["collapsed"], line["skip"]) == ("1/2", "1/1", 4)
+
+
+@pytest.mark.parametrize(
+    "preset, cell, made",
+    [  # DARTS's own cells (Liu et al. 2019): 5 and 6 convolutions of 8, not collapsed
+        (
+            "DARTS_V1",
+            "s3~0 s3~1 | S~0 s3~1 | S~0 s3~1 | S~2 s3~0",
+            {"conv": 5, "skip": 3, "pool": 0, "none": 0},
+        ),
+        (
+            "DARTS_V2",
+            "s3~0 s3~1 | s3~0 s3~1 | S~0 s3~1 | S~0 d3~2",
+            {"conv": 6, "skip": 2, "pool": 0, "none": 0},
+        ),
+    ],
+)
+def test_a_darts_normal_cell_is_counted_by_its_ops(preset: str, cell: str, made: dict) -> None:
+    arch = from_genotype(PRESETS[preset], load_space("darts_cifar10"), (3, 32, 32), 10)
+    assert normal_cell(arch) == cell
+    assert darts_counts(cell) == made
+
+
+def test_one_darts_space_proxy_search_gives_its_normal_cells(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    out = tmp_path / "d.jsonl"
+    argv = ["--space", "darts_cifar10", "--methods", "darts", "--seeds", "1", "--epochs", "1"]
+    argv += ["--data-limit", "128", "--data-root", str(shared_data), "--out", str(out)]
+    assert main(argv) == 0
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["cells"] == [row["cell"]] and row["cell"].count("|") == 3
+    assert sum(darts_counts(row["cell"]).values()) == 8
+    assert row["collapsed"] == (row["conv"] <= 4) and "conv3" not in row
