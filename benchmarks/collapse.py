@@ -1,4 +1,4 @@
-"""Collapse on CIFAR-10: what each method's NB201 (or DARTS normal) cell is made of, epoch by epoch.
+"""Collapse on CIFAR-10: the NB201 (or DARTS normal) cell each method derives, epoch by epoch.
 
 No table of the NB201 space on CIFAR-10 can be built here (15 625 cells), so
 this benchmark measures the failure the tables cannot show at this scale: the
