@@ -18,8 +18,10 @@ class Sigmoid(Relaxation):
     competition inside an edge; the architecture loss adds the zero-one loss
     −zero_one_weight·mean((σ(α) − 0.5)²) over every op of every choice,
     which pushes each weight towards 0 or 1. α ~ 1e-3·N(0, 1). The paper's
-    architecture lr is 3e-3 (Adam); the spec fills it in unless
-    ``search.arch.lr`` is given. The ``sigmoid`` method derives darts_cell
+    architecture optimizer is Adam with lr 3e-3 and betas (0.9, 0.999) (the
+    reference's ``architect.py``: ``betas=(arch_lr_gamma, 0.999)``, 0.9 by
+    default, where DARTS uses 0.5); the spec fills them in unless
+    ``search.arch`` gives them. The ``sigmoid`` method derives darts_cell
     spaces with ``threshold_sparse``, the reference code's default parse (per
     node the top-2 edges, each its best op if σ(α) ≥ 0.85); ``threshold``
     keeps every op above the threshold instead.
@@ -35,7 +37,7 @@ class Sigmoid(Relaxation):
         zero_one_weight: float = Field(10.0, ge=0)
         drop_zero: bool = True
 
-    arch_defaults: ClassVar[dict[str, Any]] = {"lr": 3e-3}
+    arch_defaults: ClassVar[dict[str, Any]] = {"lr": 3e-3, "betas": (0.9, 0.999)}
 
     def __init__(self, choices: dict[str, list[str]], groups: dict[str, list[str]], **options: Any):
         super().__init__(choices, groups, **options)

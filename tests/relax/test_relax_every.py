@@ -77,7 +77,10 @@ def test_relaxation_fills_the_arch_settings_it_needs_unless_given():
         {"relaxation": "sparse_simplex", "arch": {"optimizer": "adam", "lr": 0.1}}
     )
     assert (mine.arch.optimizer, mine.arch.lr, mine.arch.weight_decay) == ("adam", 0.1, 0.0)
-    assert SearchConfig.model_validate({"relaxation": "sigmoid"}).arch.lr == 3e-3
+    fair = SearchConfig.model_validate({"relaxation": "sigmoid"}).arch
+    assert (fair.lr, fair.betas) == (3e-3, (0.9, 0.999))  # FairDARTS's architect.py
+    mine = SearchConfig.model_validate({"relaxation": "sigmoid", "arch": {"betas": [0.5, 0.99]}})
+    assert (mine.arch.lr, mine.arch.betas) == (3e-3, (0.5, 0.99))
     assert SearchConfig.model_validate({"relaxation": "softmax"}).arch == SearchConfig().arch
     # the resolved config reloads to the same settings
     assert SearchConfig.model_validate(sparse.model_dump()).arch == sparse.arch
