@@ -6,7 +6,7 @@ raises a SpecError located in the file. Hypothesis stops at the first
 document that breaks the contract and shrinks it; the JSON records how many
 documents ran, how they ended, and the failure if there was one.
 
-    PYTHONPATH=. python benchmarks/fuzz_spec.py --examples 20000 --out fuzz_spec.json
+    python -m benchmarks.fuzz_spec --examples 20000 --out fuzz_spec.json
 """
 
 from __future__ import annotations

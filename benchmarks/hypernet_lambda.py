@@ -12,7 +12,7 @@ each within 1 point of test accuracy of the architecture searched at its λ
 alone. ``--jobs`` runs the searches, then the retrainings, side by side in
 that many processes. Writes JSON; prints a table.
 
-    python benchmarks/hypernet_lambda.py --lams 1e-4,1e-3,1e-2,1e-1 --jobs 5 --out hypernet.json
+    python -m benchmarks.hypernet_lambda --lams 1e-4,1e-3,1e-2,1e-1 --jobs 5 --out hypernet.json
 """
 
 from __future__ import annotations
