@@ -45,6 +45,53 @@ def output_nodes(g: nx.DiGraph) -> list[Hashable]:
     return [n for n in g if g.out_degree(n) == 0]
 
 
+def edge_ops(d: Mapping[str, Any]) -> list[str]:
+    """The ops an edge's data says it may compute: an Architecture's kept op(s)
+    (``ops_kept``, else ``op``), else a space's candidates (``ops``); none for a
+    fixed edge of a space graph."""
+    if "ops_kept" in d:
+        return list(d["ops_kept"])
+    if "op" in d:
+        return [d["op"]]
+    return list(d.get("ops", []))
+
+
+def live_graph(g: nx.DiGraph) -> nx.DiGraph:
+    """``g``'s edges that can compute: those with an op (kept or candidate) that is
+    not a zero op, and fixed edges."""
+    live = nx.DiGraph()
+    live.add_nodes_from(g)
+    live.add_edges_from(
+        (u, v)
+        for u, v, d in g.edges(data=True)
+        if not (ops := edge_ops(d)) or not all(is_zero(op) for op in ops)
+    )
+    return live
+
+
+def dead_outputs(g: nx.DiGraph) -> list[Hashable]:
+    """The output nodes of ``g`` (a space's graph or an Architecture) that no input
+    of their cell reaches over :func:`live_graph`: only zero ops lead to them."""
+    live = live_graph(g)
+    found = []
+    for t in output_nodes(g):
+        cell = g.nodes[t].get("cell")
+        ins = [s for s in input_nodes(g) if g.nodes[s].get("cell") == cell]
+        if not any(nx.has_path(live, s, t) for s in ins):
+            found.append(t)
+    return found
+
+
+def nothing_to_train(arch: nx.DiGraph) -> str:
+    """Why ``arch``'s network has no parameters, and what to do about it."""
+    dead = ", ".join(repr(n) for n in dead_outputs(arch))
+    why = f": only zero ops lead to its output {dead}" if dead else ""
+    return (
+        f"the architecture has nothing to train{why}; derive it again with another rule"
+        " (dagnas derive RUN --rule ...) or search longer, so that an op that computes is kept"
+    )
+
+
 def cells(arch: nx.DiGraph) -> dict[str, nx.DiGraph]:
     """Split an Architecture into one subgraph copy per ``cell`` name, sorted by name.
 

@@ -11,6 +11,7 @@ from torch import nn
 from dagnas.compile.body import Body, History, Replaced
 from dagnas.compile.edge import MixedEdge, ops_by_choice
 from dagnas.errors import DagnasError
+from dagnas.graph import nothing_to_train
 from dagnas.kinds.base import kind_of
 from dagnas.relax import RELAXATIONS, Mixing, Relaxation
 
@@ -126,6 +127,8 @@ class ChildNet(nn.Module):
             )
         extra = {"auxiliary": True} if auxiliary else {}
         self.body = body(arch, search=False, **extra)
+        if not any(p.requires_grad for p in self.parameters()):
+            raise DagnasError(nothing_to_train(arch))
 
     def forward(
         self, x: torch.Tensor, aux: bool = False

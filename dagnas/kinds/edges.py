@@ -16,9 +16,9 @@ import torch
 from dagnas.engine import DERIVE_RULES
 from dagnas.engine.derive import Argmax, TopK, derive
 from dagnas.errors import DagnasError, SpecError
-from dagnas.graph import input_nodes, output_nodes
+from dagnas.graph import dead_outputs
 from dagnas.kinds.base import SpaceKind
-from dagnas.ops import OPS, is_zero
+from dagnas.ops import OPS
 from dagnas.spec.models import issue_at
 
 log = logging.getLogger(__name__)
@@ -52,31 +52,6 @@ def draw_ops(graph: nx.DiGraph, n: int, rng: np.random.Generator) -> list[nx.DiG
         log.info("derivation rule %r needs a supernet; sampling with argmax", rule["name"])
         return [Argmax()(graph, _random_one_hot(graph, rng)) for _ in range(n)]
     return [derive(graph, _random_one_hot(graph, rng)) for _ in range(n)]
-
-
-def live_graph(g: nx.DiGraph) -> nx.DiGraph:
-    """``g``'s edges that can compute: fixed edges, and searched edges with a
-    candidate op that is not a zero op."""
-    live = nx.DiGraph()
-    live.add_nodes_from(g)
-    live.add_edges_from(
-        (u, v)
-        for u, v, d in g.edges(data=True)
-        if "ops" not in d or not all(is_zero(op) for op in d["ops"])
-    )
-    return live
-
-
-def dead_outputs(g: nx.DiGraph) -> list[str]:
-    """The output nodes of ``g`` no input of their cell reaches over :func:`live_graph`."""
-    live = live_graph(g)
-    found = []
-    for t in output_nodes(g):
-        cell = g.nodes[t].get("cell")
-        ins = [s for s in input_nodes(g) if g.nodes[s].get("cell") == cell]
-        if not any(nx.has_path(live, s, t) for s in ins):
-            found.append(t)
-    return found
 
 
 def check_rule_fit(spec: Any, g: nx.DiGraph) -> None:

@@ -42,7 +42,7 @@ from dagnas.engine.loop import Searcher, SearchResult
 from dagnas.errors import RunError
 from dagnas.export import write_architecture
 from dagnas.export.margins import derivation_margins, near_uniform
-from dagnas.graph import canonical_hash
+from dagnas.graph import canonical_hash, dead_outputs
 from dagnas.io import atomic_write_json
 from dagnas.loggers.callbacks import run_watchers
 from dagnas.spaces import load_space
@@ -187,6 +187,20 @@ def loss_warnings(metrics: list[dict[str, Any]], num_classes: int) -> list[str]:
     ]
 
 
+def cut_off(arch: nx.DiGraph) -> list[str]:
+    """A warning when only zero ops lead to an output of the derived architecture:
+    that part of its network computes nothing (a short search's argmax can keep
+    `none`/`zero` where the mixing weights barely moved)."""
+    dead = ", ".join(repr(n) for n in dead_outputs(arch))
+    if not dead:
+        return []
+    return [
+        f"only zero ops lead to the derived architecture's output {dead}: that part of"
+        " its network computes nothing; search longer or derive with a rule that skips"
+        " zero ops (dagnas derive RUN --rule topk)"
+    ]
+
+
 #: A derived architecture that held this many final epochs is a decision even
 #: when the mixing weights end near uniform (β-DARTS keeps α small by design).
 HELD_EPOCHS = 5
@@ -230,6 +244,16 @@ class ThreadPolicy(Callback):
         use_threads(None, self.macs)
 
 
+def _check_epochs(epochs: int, done: int, run_dir: Path | None) -> None:
+    """RunError when a resumed run is given fewer epochs than its checkpoint has done
+    (its config.yaml would say fewer epochs than its summary)."""
+    if epochs < done:
+        raise RunError(
+            f"--epochs {epochs} is fewer than the {done} epochs {run_dir} has done;"
+            f" give at least {done} (more extends the run)"
+        )
+
+
 def run_search(
     spec: Any,
     run_dir: Path | None,
@@ -254,8 +278,6 @@ def run_search(
     macs = step_macs(model, data.input_shape, cfg.batch_size)
     use_threads(None, macs)
     spec = with_shapes(spec, data)
-    if run_dir is not None and here.is_main:  # a resumed run records its new epochs etc.
-        write_config(run_dir, spec)
     train = tuple(t.to(device) for t in data.train.tensors)
     val = tuple(t.to(device) for t in data.val.tensors)
     bench = open_source(cfg.bench) if cfg.bench else None
@@ -268,13 +290,16 @@ def run_search(
     searcher = Searcher(model, train, val, cfg, run_dir, callbacks, should_stop=stop, config=config)
     if resume and not searcher.resume():
         log.warning("%s holds no checkpoint yet: the run starts from the beginning", run_dir)
+    _check_epochs(cfg.epochs, searcher.epoch, run_dir)
+    if run_dir is not None and here.is_main:  # a resumed run records its new epochs etc.
+        write_config(run_dir, spec)
     result = searcher.run()
     mixing = {k: v.cpu() for k, v in result.mixing.items()}
     name = spec.name if run_dir is None else run_dir.name
     arch = derive(model.current_graph(), mixing, run=name, model=model, val=val)
     where = {"device": str(device), "processes": here.world}
     summary = _summary(spec, result, model, arch, where, time.perf_counter() - started)
-    summary["warnings"] = loss_warnings(result.metrics, data.num_classes)
+    summary["warnings"] = loss_warnings(result.metrics, data.num_classes) + cut_off(arch)
     for warning in summary["warnings"]:
         log.warning("%s", warning)
     summary.update(bench_record(bench, arch) if bench else {})
