@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,7 @@ def compare(
     **budget: Any,
 ) -> None:
     """Search, retrain and table several METHODS × seeds on SPACE (resumable)."""
-    from dagnas.cli.progress import plain, step_bar
+    from dagnas.cli.progress import echo_json, step_bar
     from dagnas.spaces import load_space
     from dagnas.spec.overrides import apply_overrides
     from dagnas.workflows.compare import Budget, markdown, report_title, run_compare
@@ -73,7 +72,7 @@ def compare(
         bar=lambda label: step_bar(label, enabled=not quiet),
     )
     if as_json:
-        click.echo(json.dumps({"folder": str(folder), "rows": plain(rows)}))
+        echo_json({"folder": str(folder), "rows": rows})
     else:
         click.echo(markdown(rows, report_title(spec)))
     click.echo(f"results in {folder} (continue it with --out {folder})", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +126,7 @@ def analyze(
     says so): resampling so few points gives intervals that mean little.
     """
     from dagnas.analysis.report import REPORT, analyze
+    from dagnas.cli.progress import echo_json
 
     folder = Path(out) if out else new_folder(f"analyze-{Path(store).stem}")
     columns = [c.strip() for c in by.split(",") if c.strip()]
@@ -153,7 +153,7 @@ def analyze(
         if not as_json:
             click.echo(f"{group} ({result.groups[group]} architectures): {text or 'no variation'}")
     if as_json:
-        click.echo(json.dumps({"groups": lines, "report": str(folder / REPORT)}))
+        echo_json({"groups": lines, "report": str(folder / REPORT)})
     else:
         click.echo(f"report: {folder / REPORT}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -54,6 +53,7 @@ def export(
     """Write the Architecture ARCH (architecture.json, or a run folder) as a standalone
     model (onnx, pt2, torchscript: freshly initialised weights) or as text (genotype,
     nb201, dot)."""
+    from dagnas.cli.progress import echo_json
     from dagnas.export import read_architecture
     from dagnas.export.model import FORMATS, export_model
 
@@ -61,7 +61,10 @@ def export(
     name = f"{path.stem}-{fmt}{FORMATS[fmt]}"
     target = Path(out) / name if out else path.with_name(name)
     written = export_model(read_architecture(path), fmt, target, input_shape)
-    click.echo(json.dumps({"file": str(written), "format": fmt}) if as_json else f"wrote {written}")
+    if as_json:
+        echo_json({"file": str(written), "format": fmt})
+    else:
+        click.echo(f"wrote {written}")
 
 
 @click.command()
@@ -91,7 +94,7 @@ def query(
     """
     from dagnas.bench import Hit, open_source, query_architecture, query_epochs, query_run
     from dagnas.bench.table import string_kind
-    from dagnas.cli.progress import show_rows
+    from dagnas.cli.progress import echo_json, show_rows
     from dagnas.export import read_json
 
     bench = open_source(source, arch_column, metrics or None, dataset, hp)
@@ -110,8 +113,7 @@ def query(
             " genotype string"
         )
     if as_json:
-        for h in hits:
-            click.echo(json.dumps({"epoch": h.epoch, "arch": h.arch, **h.metrics}))
+        echo_json([{"epoch": h.epoch, "arch": h.arch, **h.metrics} for h in hits])
         return
     names = sorted({k for h in hits for k in h.metrics})
     rows = [

@@ -7,7 +7,6 @@ tables, or JSON with ``--json`` — go to stdout.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dagnas.engine.callbacks import StepHook
+from dagnas.io import strict_json
 
 console = Console(stderr=True)
 results = Console()
@@ -34,19 +34,23 @@ def plain(value: Any) -> Any:
     return str(value) if isinstance(value, Path) else value
 
 
+def echo_json(value: Any) -> None:
+    """``value`` on stdout as one strict JSON document (NaN and ±inf become null)."""
+    click.echo(strict_json(plain(value)))
+
+
 def show_result(title: str, rows: dict[str, Any], as_json: bool = False) -> None:
     """A command's result on stdout: a two-column table, or ``rows`` as JSON."""
     if as_json:
-        click.echo(json.dumps(plain(rows)))
+        echo_json(rows)
     else:
         results.print(summary_table(title, rows))
 
 
 def show_rows(title: str, columns: list[str], rows: list[list[str]], as_json: bool) -> None:
-    """A command's result rows on stdout: a table, or one JSON object per row."""
+    """A command's result rows on stdout: a table, or a JSON list of one object per row."""
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(dict(zip(columns, row, strict=True))))
+        echo_json([dict(zip(columns, row, strict=True)) for row in rows])
     else:
         Console(width=160).print(rows_table(title, columns, rows))
 

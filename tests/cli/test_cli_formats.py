@@ -50,7 +50,7 @@ def test_query_run_epochs_and_strings(tmp_path):
     run = str(write_run(tmp_path / "run", [CONV, SKIP]))
     result = invoke("query", table, run, "--every-epoch", "--json", "--metric", "test_acc")
     assert result.exit_code == 0, result.output
-    lines = [json.loads(x) for x in result.output.splitlines()]
+    lines = json.loads(result.output)  # one document: a list of the hits
     assert [(r["epoch"], r["arch"], r["test_acc"]) for r in lines] == [
         (1, CONV, 93.5),
         (2, SKIP, 10.0),
@@ -58,7 +58,19 @@ def test_query_run_epochs_and_strings(tmp_path):
     result = invoke("query", table, run)
     assert result.exit_code == 0 and "10" in result.output
     result = invoke("query", table, MIXED, "--json")
-    assert json.loads(result.output)["valid_acc"] == 79.5
+    assert json.loads(result.output) == [
+        {"epoch": None, "arch": MIXED, "test_acc": 80.5, "valid_acc": 79.5, "seed": 0.0, "n": 1.0}
+    ]
+
+
+def test_query_json_is_strict_where_the_table_holds_nan(tmp_path):
+    rows = [(CONV, "nan", "inf", 0), (SKIP, 10.0, 9.0, 0)]
+    table = str(write_csv(tmp_path / "t.csv", rows))
+    result = invoke("query", table, CONV, "--json")
+    assert result.exit_code == 0, result.output
+    assert "NaN" not in result.output and "Infinity" not in result.output
+    (hit,) = json.loads(result.output, parse_constant=pytest.fail)
+    assert hit["test_acc"] is None and hit["valid_acc"] is None
 
 
 def test_query_errors(tmp_path):
