@@ -35,6 +35,14 @@ class UserError(click.ClickException):
         self.exit_code = 2 if isinstance(err, SpecError) else 1
 
 
+def os_error(e: OSError) -> str:
+    """One line for an OSError no command turned into a message of its own: the
+    path, what the system said, and what to check."""
+    where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+    what = e.strerror or str(e)
+    return f"{where}: {what}; check the path and its permissions" if where else what
+
+
 class Group(click.Group):
     """A command group that turns a DagnasError into a message, never a traceback,
     and a signal into one line and the exit status 128 + the signal."""
@@ -60,6 +68,8 @@ class Group(click.Group):
             return super().invoke(ctx)
         except DagnasError as e:
             raise UserError(e) from None
+        except OSError as e:  # the file system refused: a path or permission to fix
+            raise UserError(DagnasError(os_error(e))) from None
 
 
 @click.group(cls=Group, context_settings={"show_default": True})
