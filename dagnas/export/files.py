@@ -256,12 +256,14 @@ def write_architecture(
     with ``mixing`` (edge key → op → weight) searched edges are drawn as thick as
     their weight.
 
-    Creates ``out_dir`` if needed; returns the paths keyed "json", "graphml", "png".
+    Creates ``out_dir`` if needed; returns the paths keyed "json", "graphml" and
+    "png" (no "png" for a graph too large to draw: :func:`dagnas.export.draw.draw`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return {
+    paths = {
         "json": write_json(arch, out / f"{stem}.json"),
         "graphml": write_graphml(arch, out / f"{stem}.graphml"),
         "png": draw(arch, out / f"{stem}.png", mixing=mixing),
     }
+    return {k: v for k, v in paths.items() if v is not None}

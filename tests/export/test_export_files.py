@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -134,3 +135,24 @@ def test_write_architecture(arch: nx.DiGraph, tmp_path: Path) -> None:
     ]
     assert_same_graph(arch, read_json(paths["json"]))
     assert paths["png"].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_graph_too_large_for_matplotlib_keeps_only_its_dot_text(
+    arch: nx.DiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    """Without graphviz, a graph over the edge limit is left to its DOT text (its
+    matplotlib layout would take minutes) and the run goes on, with a warning."""
+    drawing = importlib.import_module("dagnas.export.draw")  # the package exports draw()
+
+    monkeypatch.setattr(drawing.shutil, "which", lambda name: None)  # no graphviz here
+    monkeypatch.setattr(drawing, "MATPLOTLIB_MAX_EDGES", arch.number_of_edges() - 1)
+    paths = write_architecture(arch, tmp_path / "out", stem="found")
+    assert set(paths) == {"json", "graphml"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "found.dot",
+        "found.graphml",
+        "found.json",
+    ]
+    assert "not drawn" in caplog.text and "found.dot" in caplog.text
+    monkeypatch.setattr(drawing, "MATPLOTLIB_MAX_EDGES", arch.number_of_edges())
+    assert write_architecture(arch, tmp_path / "out", stem="found")["png"].exists()
