@@ -9,6 +9,7 @@ from torch import nn
 from dagnas.compile import ChildNet, compile_supernet
 from dagnas.engine.derive import derive
 from dagnas.engine.perturb import op_drops
+from dagnas.errors import DagnasError
 from dagnas.evaluate.candidates import reads_input
 from dagnas.graph import active_subgraph, canonical_hash, dag_metrics, is_active
 from dagnas.ops import OPS, OpDef, is_zero
@@ -58,7 +59,8 @@ def test_a_user_zero_op_is_inactive_in_graphs_relaxations_and_networks(nothing):
     assert active_subgraph(arch).number_of_edges() == 0
     assert dag_metrics(arch)["edges"] == 0
     assert canonical_hash(active_subgraph(arch)) != canonical_hash(arch)
-    assert ChildNet(arch)(torch.zeros(2, 6)).shape == (2, 3)
+    with pytest.raises(DagnasError, match="nothing to train: only zero ops lead to its output"):
+        ChildNet(arch)  # built without building the zero op, then refused: no parameters
 
 
 def test_removing_a_user_zero_op_changes_nothing(nothing):
