@@ -106,25 +106,63 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
         os.fsync(f.fileno())
 
 
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """The records of a JSON-lines file (none if it is missing).
+def read_jsonl(path: str | Path, ints: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The records (JSON objects) of a JSON-lines file (none if it is missing);
+    the fields in ``ints``, where a record has them, must hold whole numbers.
 
     A torn last line (the process was killed while appending) is dropped with
-    a warning; a bad line anywhere else is a :class:`RunError` naming it.
+    a warning; any other bad line is a :class:`RunError` naming it. Lines are
+    written as ASCII (:func:`strict_json`), so one that is not UTF-8 is damage,
+    never a torn write.
     """
     path = Path(path)
     if not path.exists():
         return []
+    lines = _read_bytes(path).splitlines()
     records = []
-    lines = path.read_text(encoding="utf-8").splitlines()
     for i, line in enumerate(lines):
         try:
-            records.append(json.loads(line))
+            record = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise RunError(f"{path}:{i + 1}: not UTF-8 text; fix or delete it") from None
         except json.JSONDecodeError:
             if i != len(lines) - 1:
                 raise RunError(f"{path}:{i + 1}: not a JSON line; fix or delete it") from None
             log.warning("%s: dropping a torn last line", path)
+            continue
+        records.append(_check_record(record, ints, f"{path}:{i + 1}"))
     return records
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``; RunError saying why when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise RunError(
+            f"{path} is a directory, not a JSON-lines file; move it away (and put the file"
+            " back if you have it)"
+        ) from None
+    except OSError as e:
+        raise RunError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+#: JSON's name for each type json.loads gives.
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _check_record(record: Any, ints: tuple[str, ...], where: str) -> dict[str, Any]:
+    """``record`` when it is a JSON object whose ``ints`` fields hold whole numbers."""
+    if not isinstance(record, dict):
+        kind = "null" if record is None else f"a JSON {_JSON_TYPES[type(record)]}"
+        raise RunError(f"{where}: {kind}, not a record ({{...}}); fix or delete it")
+    for name in ints:
+        value = record.get(name, 0)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RunError(
+                f"{where}: {name} is {json.dumps(value)}, not a whole number; fix or delete it"
+            )
+    return record
 
 
 def new_folder(prefix: str, parent: str | Path = "runs") -> Path:

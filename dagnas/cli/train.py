@@ -68,16 +68,16 @@ def train(
 
     if resume is not None:
         folder = Path(resume)
+        _check_resume_options(ctx, folder, opts)
         title = f"dagnas train --resume {resume}"
+        epochs = opts["epochs"] if _given(ctx, "epochs") else None
         with epoch_trackers(loggers, folder, folder.name, {"resume": resume}) as on_epoch:
-            result = workflow.resume(folder, device, on_epoch=on_epoch)
+            result = workflow.resume(folder, device, epochs=epochs, on_epoch=on_epoch)
     else:
         if (arch is None) == (genotype is None) or (genotype is None) != (space is None):
             raise click.UsageError("give ARCH, or --genotype with --space")
         folder = Path(out) if out else new_folder(f"train-{data}")
-        given = {
-            k: v for k, v in opts.items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT
-        }
+        given = {k: v for k, v in opts.items() if _given(ctx, k)}
         config = {"arch": arch or genotype, "data": str(data), **given}
         with epoch_trackers(loggers, folder, folder.name, config) as on_epoch:
             result = workflow.retrain(
@@ -87,3 +87,36 @@ def train(
         title = f"dagnas train: {arch or genotype} on {result['data']}"
     rows = {k: result[k] for k in ("test_acc", "params", "graph_params", "flops", "wall_time")}
     show_result(title, {**rows, "out": str(folder)}, as_json)
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether option ``name`` was given (not left at its default)."""
+    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+
+def _check_resume_options(ctx: click.Context, folder: Path, opts: dict[str, Any]) -> None:
+    """UsageError for what `--resume` cannot change: an option given with another value
+    than ``folder``'s config.json records (ARCH, --genotype, --space, --protocol and
+    --out with any); --train-epochs is recorded anew, --device says where it runs."""
+    from dagnas.training.files import read_config
+
+    recorded = read_config(folder).options()
+    fixable = {"arch", "genotype", "space", "data", "out", *opts} - {"epochs"}
+    fixed = [
+        _flag(p)
+        for p in ctx.command.params
+        if p.name in fixable
+        and _given(ctx, p.name)
+        and (p.name not in recorded or recorded[p.name] != ctx.params[p.name])
+    ]
+    if fixed:
+        raise click.UsageError(
+            f"--resume continues a retraining as its config.json says; {', '.join(fixed)}"
+            " cannot change it (only --train-epochs, --device can); start a new training"
+            " instead"
+        )
+
+
+def _flag(param: click.Parameter) -> str:
+    """``param`` as written on the command line: ``--train-epochs``, ``ARCH``."""
+    return param.opts[-1] if isinstance(param, click.Option) else param.human_readable_name

@@ -22,11 +22,13 @@ from typing import Any
 
 import networkx as nx
 import torch
+from pydantic import BaseModel, ValidationError
 
 from dagnas.compile import ChildNet
 from dagnas.errors import DagnasError, RunError
 from dagnas.graph import from_json_dict, to_json_dict
-from dagnas.io import atomic_write, strict_json
+from dagnas.io import atomic_write, atomic_write_json, strict_json
+from dagnas.training.protocols import Protocol, issues
 
 CONFIG = "config.json"
 ARCHITECTURE = "architecture.json"
@@ -35,6 +37,50 @@ CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
 RESULT = "result.json"
 FORMAT = "dagnas-model/1"
+
+
+class TrainingConfig(BaseModel):
+    """``config.json``: the protocol, where the data came from (the arguments of
+    :func:`dagnas.data.load_dataset`; None: handed over in memory, so a resume
+    needs it handed over again) and the data's name."""
+
+    protocol: Protocol
+    source: dict[str, Any] | None
+    data: str
+
+    def options(self) -> dict[str, Any]:
+        """The settings by the names of :func:`dagnas.workflows.retrain.retrain`'s
+        arguments (`dagnas train`'s options): the protocol's fields and the data's."""
+        source = self.source or {}
+        data = {
+            "data": source.get("name", self.data),
+            "data_root": source.get("root"),
+            "data_limit": source.get("limit"),
+        }
+        return {**self.protocol.model_dump(), **data}
+
+
+def write_config(folder: Path, config: TrainingConfig) -> Path:
+    return atomic_write_json(folder / CONFIG, config.model_dump(mode="json"))
+
+
+def read_config(folder: Path) -> TrainingConfig:
+    """``config.json`` of a retraining folder that has a checkpoint to continue;
+    RunError naming the file and the field when it cannot be read back."""
+    path = folder / CONFIG
+    if not path.exists() or not (folder / CHECKPOINT).exists():
+        raise RunError(
+            f"{folder} holds no retraining to continue ({CONFIG} or {CHECKPOINT}"
+            " is missing); start one with `dagnas train ARCH --out FOLDER`"
+        )
+    try:
+        return TrainingConfig.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as e:
+        why = issues(e) if isinstance(e, ValidationError) else e.strerror or str(e)
+        raise RunError(
+            f"{path}: {why}; restore it, or start a new training with"
+            " `dagnas train ARCH --out FOLDER`"
+        ) from None
 
 
 def holds_retraining(folder: Path) -> bool:

@@ -151,7 +151,12 @@ def override(protocol: Protocol, **overrides: Any) -> Protocol:
     try:
         return Protocol.model_validate(data)
     except ValidationError as e:
-        issues = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
-        )
-        raise DagnasError(f"invalid protocol settings: {issues}") from None
+        raise DagnasError(f"invalid protocol settings: {issues(e)}") from None
+
+
+def issues(e: ValidationError) -> str:
+    """``field.path: message`` for each of ``e``'s errors, in one line."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" if err["loc"] else err["msg"]
+        for err in e.errors()
+    )

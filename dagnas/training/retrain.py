@@ -36,8 +36,16 @@ from dagnas.measure.flops import count_macs
 from dagnas.measure.params import graph_params
 from dagnas.training import files
 from dagnas.training.common import cosine_lr, eval_mode, evaluate_logits
-from dagnas.training.files import new_train_dir, read_checkpoint, save_model, write_checkpoint
-from dagnas.training.protocols import Protocol
+from dagnas.training.files import (
+    TrainingConfig,
+    new_train_dir,
+    read_checkpoint,
+    read_config,
+    save_model,
+    write_checkpoint,
+    write_config,
+)
+from dagnas.training.protocols import Protocol, override
 from dagnas.training.scale import scale_architecture
 from dagnas.training.threads import use_threads_for
 
@@ -277,8 +285,7 @@ def retrain(
     run = Retraining(arch, data, as_protocol(protocol), device)
     if out is not None:
         new_train_dir(out)
-        config = {"protocol": run.protocol.model_dump(), "source": source, "data": data.name}
-        atomic_write_json(out / files.CONFIG, config)
+        write_config(out, TrainingConfig(protocol=run.protocol, source=source, data=data.name))
         write_json(run.arch, out / files.ARCHITECTURE)
         (out / files.METRICS).unlink(missing_ok=True)
     return _finish(run, data, out, on_epoch)
@@ -288,39 +295,37 @@ def resume(
     folder: Path,
     data: DataSplits | None = None,
     *,
+    epochs: int | None = None,
     device: torch.device | str = "cpu",
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Continue the retraining in ``folder`` from its last checkpoint; its data
-    reloaded from the recorded source unless ``data`` is given."""
+    reloaded from the recorded source unless ``data`` is given. ``epochs`` (at
+    least the epochs done) replaces the recorded epochs, in ``config.json`` too:
+    more extend the training."""
     if (folder / files.RESULT).exists():
         raise RunError(f"the retraining in {folder} has finished: its result is in {files.RESULT}")
     config = read_config(folder)
-    protocol = Protocol.model_validate(config["protocol"])
+    protocol = config.protocol if epochs is None else override(config.protocol, epochs=epochs)
     if data is None:
-        if not config.get("source"):
+        if config.source is None:
             raise RunError(
                 f"{folder}/{files.CONFIG} does not say where its data came from;"
                 " pass the data to resume() yourself"
             )
-        data = load_dataset(**config["source"])
+        data = load_dataset(**config.source)
     # architecture.json is scaled already: scaling it again changes nothing
     run = Retraining(read_json(folder / files.ARCHITECTURE), data, protocol, device)
     run.load_state_dict(read_checkpoint(folder))
+    if run.epoch > protocol.epochs:
+        raise RunError(
+            f"--train-epochs {protocol.epochs} is fewer than the {run.epoch} epochs {folder}"
+            f" has done; give at least {run.epoch} (more extends the training)"
+        )
+    write_config(folder, config.model_copy(update={"protocol": protocol}))
     lines = "".join(strict_json(r) + "\n" for r in run.metrics)
     atomic_write_text(folder / files.METRICS, lines)  # cut back to the checkpoint's epoch
     return _finish(run, data, folder, on_epoch)
-
-
-def read_config(folder: Path) -> dict[str, Any]:
-    """``config.json`` of a retraining folder."""
-    path = folder / files.CONFIG
-    if not path.exists() or not (folder / files.CHECKPOINT).exists():
-        raise RunError(
-            f"{folder} holds no retraining to continue ({files.CONFIG} or {files.CHECKPOINT}"
-            " is missing); start one with `dagnas train ARCH --out FOLDER`"
-        )
-    return json.loads(path.read_text())
 
 
 def _finish(

@@ -74,9 +74,11 @@ def resume(
     folder: str | Path,
     device: str = "auto",
     *,
+    epochs: int | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Continue the retraining kept in ``folder`` from its last checkpoint, on the
-    data it recorded; its result, as :func:`retrain` returns it."""
+    data it recorded; its result, as :func:`retrain` returns it. ``epochs`` (at
+    least the epochs done) extends it and is recorded in its ``config.json``."""
     with held(Path(folder)) as held_folder:  # not while another process trains there
-        return resume_in(held_folder, device=pick_device(device), on_epoch=on_epoch)
+        return resume_in(held_folder, epochs=epochs, device=pick_device(device), on_epoch=on_epoch)
