@@ -149,13 +149,19 @@ class EvalStore:
             raise DagnasError(f"{self.path} is a folder; pass a store file, e.g. evals.sqlite")
         if readonly and not self.path.exists():
             raise DagnasError(f"{self.path}: no such store; write one with `dagnas evaluate`")
-        self._db = _connect(self.path, readonly)
+        try:
+            self._db = _connect(self.path, readonly)
+        except (OSError, sqlite3.OperationalError) as e:
+            raise _unusable(self.path, readonly, e) from e
         try:
             with self._transaction(readonly) as db:
                 self.meta = _open_store(db, self.path, readonly)
             if not readonly:
                 _use_wal(self._db)
                 self._db.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.OperationalError as e:  # locked, unreadable or read-only
+            self._db.close()
+            raise _unusable(self.path, readonly, e) from e
         except sqlite3.DatabaseError as e:
             self._db.close()
             raise DagnasError(f"{self.path}: not an evaluations store ({e})") from e
@@ -216,7 +222,7 @@ class EvalStore:
         names = [c[0] for c in cur.description]
         out = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         for r in out:
-            r["graph"] = json.loads(r["graph"])
+            _check_row(r, self.path)
         return out
 
     def count(self, table: str = "evaluations") -> int:
@@ -273,6 +279,8 @@ def _open_store(db: sqlite3.Connection, path: Path, readonly: bool) -> dict[str,
             " and no 'meta' table); pass a store written by `dagnas evaluate`, or a new file"
         )
     _check_meta(meta, path, readonly)
+    if not readonly:  # a write that changes nothing: a read-only file fails here, not
+        db.execute("DELETE FROM evaluations WHERE 0")  # after the first training
     return meta
 
 
@@ -298,6 +306,47 @@ def _check_meta(meta: dict[str, str], path: Path, readonly: bool) -> None:
             f" hashes with scheme {HASH_SCHEME}, so new rows would not match its rows:"
             " write to a new --store"
         )
+
+
+def _unusable(path: Path, readonly: bool, cause: Exception) -> DagnasError:
+    """The error for a store that SQLite (or the OS) cannot open as asked."""
+    reason = getattr(cause, "strerror", None) or cause
+    if readonly:
+        return DagnasError(
+            f"cannot read the store {path}: {reason}; check you may read it, and copy it to a"
+            " folder you can write if it lies on read-only media (SQLite writes a -shm file"
+            " beside it)"
+        )
+    return DagnasError(
+        f"cannot write the store {path}: {reason}; give a --store path you can write"
+    )
+
+
+#: the number columns of ``evaluations``
+_NUMBER_COLUMNS = ("seed", "epochs", "accuracy", "test_loss", "params", "flops", "wall_time")
+
+
+def _check_row(row: dict[str, Any], path: Path) -> None:
+    """Parse ``row["graph"]`` in place; DagnasError naming the row and column when
+    a value is not what dagnas wrote there (the row was edited by hand)."""
+
+    def bad(column: str, found: str) -> DagnasError:
+        return DagnasError(
+            f"{path}: evaluations row {row['id']}, column {column}: {found}; delete the row"
+            f" (sqlite3 {path} 'DELETE FROM evaluations WHERE id = {row['id']}') or"
+            " rebuild the store with `dagnas evaluate`"
+        )
+
+    for column in _NUMBER_COLUMNS:
+        value = row[column]
+        if not isinstance(value, int | float):
+            raise bad(column, f"expected a number, found {value!r:.40}")
+    try:
+        row["graph"] = json.loads(row["graph"])
+    except (TypeError, ValueError) as e:
+        raise bad("graph", f"not JSON ({e})") from None
+    if not isinstance(row["graph"], dict):
+        raise bad("graph", f"expected a node-link JSON object, found {row['graph']!r:.40}")
 
 
 def _insert(table: str, row: Mapping[str, Any], ignore: bool) -> str:

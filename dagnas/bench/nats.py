@@ -14,6 +14,8 @@ from typing import Any
 from dagnas.errors import DagnasError
 
 DATASETS = ("cifar10", "cifar10-valid", "cifar100", "ImageNet16-120")
+#: the index file of a benchmark folder (the API adds ``.pbz2`` to a name it cannot find)
+META = "meta.pickle.pbz2"
 
 
 class NatsBench:
@@ -37,6 +39,13 @@ class NatsBench:
             raise DagnasError(
                 "the NATS-Bench API is not installed: pip install 'dagnas[nats]'"
             ) from None
+        if path.is_dir() and not (path / META).is_file():
+            raise DagnasError(
+                f"{path}: not a NATS-Bench topology folder: it has no {META} (the"
+                f" NATS-tss-v1_0-3ffb9-simple folder holds {META} and one <index>.pickle.pbz2"
+                " per architecture); pass that folder or the NATS-tss-v1_0-3ffb9.pickle.pbz2"
+                " file"
+            )
         self.name, self.dataset, self.hp = str(path), dataset, hp
         try:
             self.api: Any = nats_bench.create(

@@ -5,8 +5,10 @@
 NAS-Bench-201 / NATS-Bench tables circulate in this form. The architecture
 column and the metrics are given or detected: the architecture column is the
 first whose values are NB201 strings or genotypes; the metrics are the other
-columns whose values are all numbers. Rows of one architecture (several seeds)
-are averaged. Genotypes match whatever the order of a node's two edges.
+columns that hold numbers, and every cell of a metric must be one (a stray
+word in a column of numbers is an error naming its row, not a reason to drop
+the column). Rows of one architecture (several seeds) are averaged. Genotypes
+match whatever the order of a node's two edges.
 """
 
 from __future__ import annotations
@@ -101,8 +103,14 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise DagnasError(f"{path}: no such benchmark file")
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
+        try:
+            with path.open(newline="", encoding="utf-8") as f:
+                return list(csv.DictReader(f))
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise DagnasError(
+                f"{path}: not a UTF-8 CSV table ({e}); pass the benchmark as a UTF-8 CSV or"
+                " a Parquet table"
+            ) from None
     if path.suffix.lower() not in (".parquet", ".pq"):
         raise DagnasError(f"{path}: expected a .csv or .parquet table")
     try:
@@ -146,7 +154,7 @@ def _columns(
         arch_column = found[0]
     if not metrics:
         metrics = [
-            c for c in columns if c != arch_column and all(_number(r[c]) is not None for r in rows)
+            c for c in columns if c != arch_column and any(_number(r[c]) is not None for r in rows)
         ]
         if not metrics:
             raise DagnasError(f"{path}: no numeric metric columns besides '{arch_column}'")
@@ -204,7 +212,10 @@ def load_table(
         for m in metrics:
             value = _number(row[m])
             if value is None:
-                raise DagnasError(f"{path}: row {i + 1}: {m} = {row[m]!r} is not a number")
+                raise DagnasError(
+                    f"{path}: row {i + 1}, column {m}: {row[m]!r:.40} is not a number; correct"
+                    " the cell, or name the metric columns to read (--metric) without it"
+                )
             acc[m] += value
     scores = {k: {"n": s["n"], **{m: s[m] / s["n"] for m in metrics}} for k, s in sums.items()}
     return BenchTable(str(path), kind, arch_column, metrics, scores)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from dagnas.cli.options import json_option
@@ -35,13 +33,12 @@ def ops(domain: str | None, as_json: bool) -> None:
 
     An image DAG or cell uses image ops only; a vector DAG uses vector ops only.
     """
-    from dagnas.cli.progress import show_rows
+    from dagnas.cli.progress import echo_json, show_rows
     from dagnas.ops import OPS
 
     found = [describe_op(n) for n in OPS.names() if domain in (None, OPS.get(n).domain)]
     if as_json:
-        for d in found:
-            click.echo(json.dumps(d))
+        echo_json(found)
         return
     columns = ["op", "domain", "width", "stride", "zero"]
     rows = [[str(d[c]) for c in columns[:4]] + ["zero op" if d["zero"] else ""] for d in found]

@@ -218,41 +218,72 @@ def derive(run_dir: str, lams: list[float] | None, rule: str | None, as_json: bo
 @click.argument("spaces", nargs=-1, required=True)
 @set_option()
 @json_option()
-def validate(spaces: tuple[str, ...], overrides: dict[str, Any], as_json: bool) -> None:
+@click.pass_context
+def validate(
+    ctx: click.Context, spaces: tuple[str, ...], overrides: dict[str, Any], as_json: bool
+) -> None:
     """Check spec files (or built-in names) without running them, with the --set
-    fields, lowered for the data they name."""
+    fields, lowered for the data they name. Every file is checked; the exit status
+    is 2 if any has a spec error, 1 if any failed otherwise."""
+    from dagnas.cli.main import UserError
+    from dagnas.cli.progress import echo_json
+    from dagnas.errors import DagnasError
+
+    records, lines, failed = [], [], []
+    for name in spaces:
+        try:
+            record, line = _validate_one(name, overrides)
+            lines.append(line)
+        except DagnasError as e:
+            record = {"space": name, "ok": False, "error": str(e)}
+            failed.append(UserError(e))
+        records.append(record)
+    if as_json:
+        echo_json(records)
+    else:
+        for line in lines:
+            click.echo(line)
+        for e in failed:
+            e.show()
+    if failed:
+        ctx.exit(max(e.exit_code for e in failed))
+
+
+def _validate_one(name: str, overrides: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``validate``'s JSON record and text line of the spec ``name``; DagnasError if
+    it is not valid."""
     from dagnas.spaces import load_space
     from dagnas.spec.check import check_spec
     from dagnas.spec.overrides import apply_overrides
 
-    for name in spaces:
-        spec = apply_overrides(load_space(name), overrides, origin="--set")
-        lowered = check_spec(spec) is not None
-        if as_json:
-            found = {"space": name, "ok": True, "kind": spec.kind, "name": spec.name}
-            click.echo(json.dumps({**found, "shapes_checked": lowered}))
-            continue
-        note = "" if lowered else f"; shapes unchecked: give input_shape for '{spec.search.data}'"
-        click.echo(f"{name}: ok ({spec.kind} '{spec.name}'{note})")
+    spec = apply_overrides(load_space(name), overrides, origin="--set")
+    lowered = check_spec(spec) is not None
+    record = {"space": name, "ok": True, "kind": spec.kind, "name": spec.name}
+    note = "" if lowered else f"; shapes unchecked: give input_shape for '{spec.search.data}'"
+    return {**record, "shapes_checked": lowered}, f"{name}: ok ({spec.kind} '{spec.name}'{note})"
 
 
 @click.command()
 @json_option()
 def spaces(as_json: bool) -> None:
     """List the built-in spaces; `dagnas run` searches the one marked default."""
+    from dagnas.cli.progress import echo_json
     from dagnas.spaces import DEFAULT_SPACE, builtin_spaces, load_space
 
-    spaces = sorted(builtin_spaces().items())
-    width = max(len(name) for name, _ in spaces)
-    for name, path in spaces:
+    rows = []
+    for name, path in sorted(builtin_spaces().items()):
         spec = load_space(path)
         default = name == DEFAULT_SPACE
-        if as_json:
-            row = {"space": name, "kind": spec.kind, "description": spec.description}
-            click.echo(json.dumps({**row, "default": default}))
-        else:
-            mark = " (default)" if default else ""
-            click.echo(f"{name:{width}s}  {spec.kind:12s} {spec.description}{mark}")
+        rows.append(
+            {"space": name, "kind": spec.kind, "description": spec.description, "default": default}
+        )
+    if as_json:
+        echo_json(rows)
+        return
+    width = max(len(r["space"]) for r in rows)
+    for r in rows:
+        mark = " (default)" if r["default"] else ""
+        click.echo(f"{r['space']:{width}s}  {r['kind']:12s} {r['description']}{mark}")
 
 
 @click.command()
@@ -263,6 +294,7 @@ def spaces(as_json: bool) -> None:
 @json_option()
 def sample(space: str, count: int, seed: int | None, out: str | None, as_json: bool) -> None:
     """Show the size of a dense_blocks SPACE and N DAGs its sampler draws."""
+    from dagnas.cli.progress import echo_json
     from dagnas.io import atomic_write_json
     from dagnas.samplers import sample_space
     from dagnas.spaces import load_space
@@ -271,7 +303,7 @@ def sample(space: str, count: int, seed: int | None, out: str | None, as_json: b
     stages = sample_space(spec, count, seed)
     result = {"space": spec.name, "stages": [st.to_json() for st in stages]}
     if as_json:
-        click.echo(json.dumps(result))
+        echo_json(result)
     else:
         for st in stages:
             click.echo(st.describe())

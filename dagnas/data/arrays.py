@@ -136,6 +136,11 @@ def _check_classes(y_train: np.ndarray, y_test: np.ndarray, source: str) -> int:
             f"{int(present[0])}..{int(present[-1])} ({detail}); "
             "remap them, e.g. with np.unique(y, return_inverse=True)"
         )
+    if k < 2:
+        raise DataError(
+            f"{source}: key 'y_train': the labels hold one class (0); a classifier needs at"
+            " least two: add the examples of the other classes"
+        )
     bad = (y_test < 0) | (y_test >= k)
     if bad.any():
         raise DataError(

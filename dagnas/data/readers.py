@@ -30,6 +30,8 @@ IDX_FILES = {
 CIFAR_BATCHES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
 CIFAR100_FILES = ("train", "test", "meta")
 CIFAR_NPZ = Path("CIFAR10-subset") / "cifar10_subset.npz"
+#: how a zip archive (an .npz, an empty one included) begins
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 MNIST1D_PKL = Path("mnist1d") / "mnist1d_data.pkl"
 ROOT_HINT = "pass --data-root DIR (root=DIR from Python); dagnas never downloads"
 
@@ -292,11 +294,21 @@ def read_npz(path: Path) -> RawData:
         raise DataError(f"{path}: no such file; expected an .npz with keys {', '.join(KEYS)}")
     how = "write it with np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)"
     try:
+        with path.open("rb") as f:
+            head = f.read(len(np.lib.format.MAGIC_PREFIX))
+        # np.load takes anything else for a pickle and blames allow_pickle: look first
+        if head.startswith(np.lib.format.MAGIC_PREFIX):
+            raise DataError(
+                f"{path}: holds a single array (.npy), not an .npz of named arrays; {how}"
+            )
+        if not head.startswith(ZIP_MAGIC):
+            raise DataError(
+                f"{path}: not a NumPy .npz archive of arrays (a zip of the arrays"
+                f" {', '.join(KEYS)}); {how}"
+            )
         z = np.load(path, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
         raise DataError(f"{path}: cannot read as .npz ({e}); {how}") from None
-    if not isinstance(z, np.lib.npyio.NpzFile):
-        raise DataError(f"{path}: holds a single array, not an .npz of named arrays; {how}")
     with z:
         files = list(z.files)
         arrays = {k: _load_key(z, k, path) for k in files if k in KEYS}

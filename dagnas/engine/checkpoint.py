@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import signal
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -66,14 +68,40 @@ def load_checkpoint(run_dir: Path, restore: Callable[[State], None]) -> bool:
     path = run_dir / CHECKPOINT
     if not path.exists():
         return False
+    state = _read_checkpoint(path)
     try:
-        restore(torch.load(path, map_location="cpu", weights_only=True))
+        restore(state)
     except RunError as e:
         raise RunError(f"{path}: {e}") from None
-    except Exception as e:  # a corrupt or foreign file: say which and why, in one line
-        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RunError(f"{path}: cannot load the checkpoint ({why}); start a new run") from None
+    except Exception as e:  # a checkpoint of other components: say which and why
+        raise RunError(
+            f"{path}: cannot load the checkpoint ({_first_line(e)}); start a new run"
+        ) from None
     return True
+
+
+def _read_checkpoint(path: Path) -> State:
+    """The state saved in ``path``; a RunError if it is not a file dagnas wrote, which
+    never repeats torch's advice to load it with ``weights_only=False`` (that runs
+    whatever code a foreign pickle holds)."""
+    if not zipfile.is_zipfile(path):  # what torch.save writes
+        why = "not a torch.save archive"
+    else:
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            why = "it holds objects besides tensors and plain containers"
+        except Exception as e:
+            why = _first_line(e)
+    raise RunError(
+        f"{path} is damaged or not a dagnas checkpoint ({why}); restore it from a copy,"
+        " or start a new run"
+    )
+
+
+def _first_line(e: Exception) -> str:
+    """An exception in one line, for a message."""
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
 def differences(old: Any, new: Any, where: str = "") -> list[str]:

@@ -69,6 +69,7 @@ def test_nats_adapter_calls_the_api_as_documented(tmp_path, monkeypatch):
     """Against a stand-in of the API: the real benchmark files are not here."""
     monkeypatch.setitem(sys.modules, "nats_bench", types.SimpleNamespace(create=FakeApi))
     (tmp_path / "NATS-tss").mkdir()
+    (tmp_path / "NATS-tss" / "meta.pickle.pbz2").touch()
     bench = open_source(tmp_path / "NATS-tss", dataset="cifar100", hp="12")
     assert isinstance(bench, NatsBench) and bench.api.fast_mode and bench.api.space == "tss"
     assert bench.lookup(CONV) == {"test-accuracy": 94.1, "train-loss": 0.1}

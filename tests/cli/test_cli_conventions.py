@@ -128,13 +128,15 @@ def test_set_errors_name_the_key(tiny: Path) -> None:
     result = run("validate", str(tiny), "--set", "search.arch.lrr=1")
     assert result.exit_code == 2 and "lrr" in result.output and "did you mean 'lr'" in result.output
     result = run("validate", str(tiny), "--set", "search.epochs=3", "--json", "-v")
-    assert json.loads(result.stdout) == {
-        "space": str(tiny),
-        "ok": True,
-        "kind": "darts_cell",
-        "name": "tiny",
-        "shapes_checked": True,
-    }
+    assert json.loads(result.stdout) == [
+        {
+            "space": str(tiny),
+            "ok": True,
+            "kind": "darts_cell",
+            "name": "tiny",
+            "shapes_checked": True,
+        }
+    ]
     result = run("compare", str(tiny), "--set", "search.nope=1")
     assert result.exit_code == 2 and "nope" in result.output
     result = run("run", str(tiny), "--logger", "tensorbord")
@@ -143,7 +145,7 @@ def test_set_errors_name_the_key(tiny: Path) -> None:
 
 def test_ops_lists_domain_width_stride_and_zero_ops() -> None:
     result = run("ops", "--json")
-    found = {d["op"]: d for d in map(json.loads, result.stdout.splitlines())}
+    found = {d["op"]: d for d in json.loads(result.stdout)}
     assert found["none"]["zero"] and found["zero"]["zero"] and not found["skip_connect"]["zero"]
     assert found["max_pool_3x3"]["domain"] == "image" and found["linear"]["domain"] == "vector"
     assert found["max_pool_3x3"]["width"].startswith("kept")

@@ -46,7 +46,7 @@ def test_an_imported_module_registers_ops_for_validate_ops_and_schema(tmp_path: 
     found = dagnas(tmp_path, "--import", "myplug", "validate", "space.yaml")
     assert found.returncode == 0, found.stderr
     listed = dagnas(tmp_path, "--import", "myplug", "ops", "--json")
-    ops = {d["op"]: d for d in map(json.loads, listed.stdout.splitlines())}
+    ops = {d["op"]: d for d in json.loads(listed.stdout)}
     assert ops["halve"]["domain"] == "vector" and ops["halve"]["width"] == "c_in → c_out"
     schema = dagnas(tmp_path, "--import", "myplug", "schema")
     assert '"halve"' in schema.stdout

@@ -165,7 +165,7 @@ def test_validate_spaces_schema():
         assert name in listed
     [default] = [line for line in listed.splitlines() if line.endswith("(default)")]
     assert default.startswith("nb201_tiny ")
-    rows = [json.loads(line) for line in invoke("spaces", "--json").output.splitlines()]
+    rows = json.loads(invoke("spaces", "--json").output)
     assert [r["space"] for r in rows if r["default"]] == ["nb201_tiny"]
     schema = json.loads(invoke("schema").output)
     kinds = json.dumps(schema)

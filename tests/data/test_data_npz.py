@@ -179,7 +179,7 @@ def test_bad_npz_messages(case: str, tiny_arrays: Arrays, save_npz: Save) -> Non
 def test_not_an_npz(tmp_path: Path) -> None:
     path = tmp_path / "junk.npz"
     path.write_text("not a zip")
-    with pytest.raises(DataError, match=r"junk\.npz: cannot read as \.npz.*np\.savez"):
+    with pytest.raises(DataError, match=r"junk\.npz: not a NumPy \.npz archive.*np\.savez"):
         load_dataset(str(path))
 
 

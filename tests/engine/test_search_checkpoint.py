@@ -109,7 +109,7 @@ def test_a_corrupt_checkpoint_is_a_run_error(tiny_dag_graph, tmp_path):
     save_checkpoint(s.state_dict(), tmp_path)
     data = (tmp_path / CHECKPOINT).read_bytes()
     (tmp_path / CHECKPOINT).write_bytes(data[: len(data) // 2])
-    with pytest.raises(RunError, match="cannot load the checkpoint"):
+    with pytest.raises(RunError, match="is damaged or not a dagnas checkpoint"):
         load_checkpoint(tmp_path, s.load_state_dict)
 
 
