@@ -41,8 +41,11 @@ def current_umask() -> int:
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Call ``write(f)`` on a temp file beside ``path``, fsync it, rename it over."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:  # name the file the caller writes, not the temp file beside it
+        raise type(e)(e.errno, e.strerror, str(path)) from None
     try:
         os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp's 0600 would hide results
         with os.fdopen(fd, "wb") as f:
