@@ -92,8 +92,8 @@ def _pt2(model: nn.Module, x: torch.Tensor, f: io.BytesIO) -> None:
 def _torchscript(model: nn.Module, x: torch.Tensor, f: io.BytesIO) -> None:
     with warnings.catch_warnings():  # shape checks fixed at x's shape: what tracing means
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
-        traced = torch.jit.trace(model, x)
-    torch.jit.save(traced, f)
+        warnings.simplefilter("ignore", FutureWarning)  # TorchScript's own deprecation: asked for
+        torch.jit.save(torch.jit.trace(model, x), f)
 
 
 TRACERS: dict[str, Callable[[nn.Module, torch.Tensor, io.BytesIO], None]] = {
@@ -128,7 +128,17 @@ def export_model(
     if not shape:
         raise DagnasError("the architecture has no input_shape; pass input_shape=(C, H, W)")
     model = child_model(arch, model)
-    x = torch.randn(batch, *shape, device=next(model.parameters()).device)
+    try:
+        x = torch.randn(batch, *shape, device=next(model.parameters()).device)
+        with torch.no_grad():
+            model(x)
+    except RuntimeError as e:  # a shape the network cannot take, or too large to allocate
+        built = tuple(arch.graph.get("input_shape") or ())
+        raise DagnasError(
+            f"the architecture (built for inputs of shape {built}) cannot take inputs of shape"
+            f" {shape}: {str(e).strip().splitlines()[0]}; give the input shape it was built"
+            " for (--input-shape C,H,W)"
+        ) from None
     buf = io.BytesIO()
     with torch.no_grad():
         TRACERS[fmt](model, x, buf)

@@ -81,6 +81,18 @@ def test_unknown_format_and_missing_shape(arch, tmp_path):
         export_model(bare, "pt2", tmp_path / "m.pt2")
 
 
+@pytest.mark.parametrize("shape", [(1, 8, 8), (3, 8), (3, 8, 8, 8)])
+def test_a_shape_the_network_cannot_take_is_named(arch, tmp_path, shape):
+    with pytest.raises(DagnasError, match=r"built for inputs of shape \(3, 8, 8\)\) cannot take"):
+        export_model(arch, "torchscript", tmp_path / "m.pt", shape)
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_torchscript_export_prints_no_deprecation_warnings(arch, tmp_path, recwarn):
+    export_model(arch, "torchscript", tmp_path / "m.pt")
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+
+
 def test_onnx_without_its_packages_says_how_to_install(arch, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxscript", None)
     with pytest.raises(DagnasError, match=r"pip install 'dagnas\[onnx\]'"):
