@@ -9,6 +9,7 @@ et al. (2021), one search for every complexity level.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import networkx as nx
 
 from dagnas.compile import ChildNet, Supernet
-from dagnas.engine.checkpoint import CHECKPOINT, load_checkpoint
+from dagnas.engine.checkpoint import CHECKPOINT, check_config, load_checkpoint
 from dagnas.engine.components import DERIVE_RULES
 from dagnas.engine.derive import derive
 from dagnas.errors import RunError
@@ -24,7 +25,7 @@ from dagnas.export import write_architecture
 from dagnas.graph import canonical_hash
 from dagnas.kinds import kind_of
 from dagnas.relax import Hypernet
-from dagnas.workflows.rundir import data_shape, load_run_spec, load_search_data
+from dagnas.workflows.rundir import data_shape, load_run_spec, load_search_data, run_identity
 from dagnas.workflows.search import build_supernet
 
 
@@ -44,7 +45,13 @@ def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     """The run's spec, and its supernet with the weights and α of its last checkpoint."""
     spec = load_run_spec(run_dir)
     model = build_supernet(spec, *data_shape(spec))
-    if not load_checkpoint(run_dir, lambda state: model.load_state_dict(state["model"])):
+
+    def restore(state: dict[str, Any]) -> None:
+        if "config" in state:  # a hand-edited config.yaml: say what differs, as --resume does
+            check_config(json.loads(state["config"]), run_identity(spec))
+        model.load_state_dict(state["model"])
+
+    if not load_checkpoint(run_dir, restore):
         raise RunError(f"{run_dir} has no {CHECKPOINT} yet: let the search finish an epoch first")
     return spec, model
 
