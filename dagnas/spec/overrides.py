@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
@@ -67,12 +68,31 @@ def apply_overrides(spec: S, overrides: Mapping[str, Any], *, origin: str = "ove
         raise SpecError([(_where(origin, loc), msg) for loc, msg in issues]) from None
     except SpecIssue as e:
         raise SpecError([(_where(origin, e.loc), e.msg)]) from None
-    new._source = spec._source  # errors found later still point into the spec's file
+    keys = [tuple(_split(text)) for text in overrides]
+    new._source = Overridden(spec._source, origin, keys)  # later errors: the file, or --set
     return new
 
 
 def _where(origin: str, loc: Key) -> str:
     return f"{origin} {format_loc(loc)}".strip()
+
+
+@dataclass
+class Overridden:
+    """Where a field of an overridden spec came from, for errors found after
+    loading: a field at, under or holding an overridden key is the override's
+    (``--set ops``); any other, the spec file's line (``base``, a Locator or None)."""
+
+    base: Any
+    origin: str
+    keys: list[tuple[str | int, ...]]
+
+    def where(self, loc: Key) -> str:
+        loc = tuple(loc)
+        touched = any(loc[: len(k)] == k or (loc and k[: len(loc)] == loc) for k in self.keys)
+        if touched or self.base is None:
+            return _where(self.origin, loc)
+        return self.base.where(loc)
 
 
 def _split(text: str) -> Key:
