@@ -210,10 +210,24 @@ def _read_dict(path: PathLike) -> Any:
     except (OSError, UnicodeDecodeError) as e:
         raise DagnasError(f"{path}: cannot read: {e}") from e
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as e:
         raise DagnasError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from e
+    except _NotJson as e:
+        line = text[: text.find(str(e))].count("\n") + 1
+        raise DagnasError(
+            f"{path}:{line}: {e} is not a JSON number (dagnas writes strict JSON); put a finite"
+            " number there, or derive the architecture again"
+        ) from None
     return data
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity in a file read as JSON."""
+
+
+def _not_json(name: str) -> Any:
+    raise _NotJson(name)
 
 
 def _graphml_value(value: Any) -> Any:

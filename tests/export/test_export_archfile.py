@@ -133,3 +133,19 @@ def test_other_kinds_read_back_and_their_macros_are_checked(
     (tmp_path / "b.json").write_text(json.dumps(d))
     with pytest.raises(DagnasError, match=re.escape(f"{tmp_path / 'b.json'}: {message}")):
         read_architecture(tmp_path / "b.json")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_a_non_finite_number_is_named_with_its_line(tmp_path: Path, value: float) -> None:
+    d = to_json_dict(derived(space("darts_digits"), 0, (1, 8, 8)))
+    edge = next(e for e in d["edges"] if "alpha" in e)
+    edge["alpha"] = value
+    path = tmp_path / "architecture.json"
+    path.write_text(json.dumps(d, indent=1))  # Python writes NaN/Infinity, JSON has neither
+    line = next(
+        i for i, t in enumerate(path.read_text().splitlines(), 1) if "finity" in t or "NaN" in t
+    )
+    with pytest.raises(
+        DagnasError, match=rf"^{re.escape(str(path))}:{line}: .* is not a JSON number"
+    ):
+        read_architecture(path)
