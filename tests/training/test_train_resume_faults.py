@@ -17,6 +17,7 @@ from dagnas.export import read_json
 from dagnas.training import get_protocol
 from dagnas.training.retrain import retrain
 from tests.cli.test_cli_evaluate import arch_file
+from tests.cli_errors import assert_one_error
 
 SOURCE = {"name": "digits", "root": None, "seed": 0, "limit": 200}
 
@@ -52,15 +53,6 @@ def folder(cut, tmp_path) -> Path:
 
 def epochs_of(folder: Path) -> list[int]:
     return [json.loads(x)["epoch"] for x in (folder / "metrics.jsonl").read_text().splitlines()]
-
-
-def assert_one_error(result, *parts: str) -> None:
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    for part in parts:
-        assert part in lines[0], lines[0]
 
 
 def edit(config: dict, change: str) -> object:

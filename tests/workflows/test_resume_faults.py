@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from dagnas.cli import main
+from tests.cli_errors import assert_one_error
 from tests.faults.procs import SPACE
 
 
@@ -34,15 +35,6 @@ def done(tmp_path_factory) -> Path:
 @pytest.fixture
 def run(done, tmp_path) -> Path:
     return shutil.copytree(done, tmp_path / "run")
-
-
-def assert_one_error(result, *parts: str) -> None:
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    for part in parts:
-        assert part in lines[0], lines[0]
 
 
 @pytest.mark.parametrize("history", ["metrics.jsonl", "alpha.jsonl"])
