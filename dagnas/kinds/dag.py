@@ -13,7 +13,7 @@ import re
 from typing import Any, Literal
 
 import networkx as nx
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from dagnas.compile.dag import DagNetwork
 from dagnas.errors import SpecError, SpecIssue
@@ -22,7 +22,7 @@ from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import edge_params, linear_params, op_params
 from dagnas.ops import OPS
 from dagnas.registry import Component, Strict, did_you_mean
-from dagnas.spec.models import OpName, SpaceBase, issue_at
+from dagnas.spec.models import OpName, SpaceBase, StrictPositiveInt, issue_at
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -34,7 +34,7 @@ class NodeSpec(Strict):
     """the node's name (letters, digits, _)"""
     role: Literal["input", "hidden", "output"] = "hidden"
     """input, hidden or output"""
-    width: PositiveInt | None = Field(None, le=65536)
+    width: StrictPositiveInt | None = Field(None, le=65536)
     """features (vector DAGs) or channels (image DAGs); an output defaults to the classes"""
     aggregate: Literal["sum", "mean"] = "sum"
     """how the node combines its incoming edges"""

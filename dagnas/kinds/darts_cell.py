@@ -24,7 +24,13 @@ from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import bn_params, conv_bn_params, linear_params, op_params
 from dagnas.ops import OPS
 from dagnas.registry import Component
-from dagnas.spec.models import OpName, SpaceBase, issue_at
+from dagnas.spec.models import (
+    OpName,
+    SpaceBase,
+    StrictNonNegativeInt,
+    StrictPositiveInt,
+    issue_at,
+)
 
 
 class DartsCellSpec(SpaceBase):
@@ -33,19 +39,19 @@ class DartsCellSpec(SpaceBase):
     kind: Literal["darts_cell"]
     """the space kind"""
     # upper bounds stop a typo (an extra zero) before it exhausts memory or time
-    channels: PositiveInt = Field(16, le=4096)
+    channels: StrictPositiveInt = Field(16, le=4096)
     """channels of the first cells (doubled at each reduction)"""
-    layers: PositiveInt = Field(8, le=256)
+    layers: StrictPositiveInt = Field(8, le=256)
     """number of cells"""
-    reductions: list[NonNegativeInt] | None = None
+    reductions: list[StrictNonNegativeInt] | None = None
     """indices of the reduction cells (null: DARTS's n//3 and 2n//3)"""
     reduction_type: Literal["cell", "resblock"] = "cell"
     """cell (a searched reduction cell) or resblock (a fixed residual block)"""
-    stem_multiplier: PositiveInt = Field(3, le=16)
+    stem_multiplier: StrictPositiveInt = Field(3, le=16)
     """the stem's channels are channels × this"""
-    input_nodes: Literal[1, 2] = 2
+    input_nodes: StrictPositiveInt = Field(2, le=2)
     """inputs of a cell: the previous two cells' outputs (2) or one"""
-    nodes: PositiveInt = Field(4, le=32)
+    nodes: StrictPositiveInt = Field(4, le=32)
     """intermediate nodes of a cell"""
     output: Literal["concat", "last"] = "concat"
     """a cell's output: concat of its intermediate nodes, or the last one"""
@@ -56,7 +62,7 @@ class DartsCellSpec(SpaceBase):
     node_norm: bool = False
     """BatchNorm (affine=False) after each intermediate node's sum in the supernet
     (DARTS-PRIME sets it: its clipped weights are not normalised per edge)"""
-    partial_channels: PositiveInt = Field(1, le=64)
+    partial_channels: StrictPositiveInt = Field(1, le=64)
     """PC-DARTS's K: in the supernet, 1/K of each edge's channels pass through its
     mixed op and the rest bypass it, then the channels are shuffled (1: all, DARTS)"""
     edge_normalisation: bool = False

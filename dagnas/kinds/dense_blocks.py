@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 import networkx as nx
 import numpy as np
-from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, StrictInt, model_validator
 
 from dagnas.compile.blocks import DenseBlocksNetwork
 from dagnas.engine.derive import block_architecture
@@ -41,17 +41,23 @@ from dagnas.samplers import (
     stage_constraints,
     stage_seed,
 )
-from dagnas.spec.models import ActivationName, SpaceBase, component_of
+from dagnas.spec.models import (
+    ActivationName,
+    SpaceBase,
+    StrictNonNegativeInt,
+    StrictPositiveInt,
+    component_of,
+)
 
 
 class BlockConstraints(Strict):
     """Which DAGs a stage's blocks may be (see :class:`dagnas.samplers.DagConstraints`)."""
 
-    max_skip: PositiveInt | None = None
+    max_skip: StrictPositiveInt | None = None
     """longest edge, in vertices skipped (null: any)"""
-    min_edges: NonNegativeInt = 0
+    min_edges: StrictNonNegativeInt = 0
     """fewest edges a block may have"""
-    max_edges: NonNegativeInt | None = None
+    max_edges: StrictNonNegativeInt | None = None
     """most edges a block may have (null: any)"""
     connected: bool = True
     """every vertex lies on a path from the input to the output"""
@@ -64,11 +70,11 @@ class StageSpec(Strict):
     """
 
     # upper bounds stop a typo before it exhausts memory or time (sampling, masks)
-    blocks: PositiveInt = Field(le=1024)
+    blocks: StrictPositiveInt = Field(le=1024)
     """blocks mixed in the stage (k)"""
-    vertices: int = Field(ge=2, le=64)
+    vertices: StrictInt = Field(ge=2, le=64)
     """layer vertices of each block's DAG (l), the input and output included"""
-    width: PositiveInt = Field(le=65536)
+    width: StrictPositiveInt = Field(le=65536)
     """features of every vertex"""
     aggregate: Literal["sum", "mean"] = "sum"
     """how a vertex combines its incoming edges"""
@@ -88,9 +94,9 @@ class ResampleSpec(Strict):
     phase (each phase is then a competition on equal terms, and only the
     sampler remembers earlier phases)."""
 
-    every: NonNegativeInt = 1
+    every: StrictNonNegativeInt = 1
     """epochs between resamplings (0: never)"""
-    keep: NonNegativeInt | None = None
+    keep: StrictNonNegativeInt | None = None
     """blocks kept at a resampling (null: the sampler's default)"""
     fresh: Literal["replaced", "all"] = "replaced"
     """which blocks start afresh at a resampling: the replaced ones, or all"""

@@ -108,6 +108,8 @@ def _message(e: Any, loc: tuple, data: Any) -> str:
     msg = e["msg"].removeprefix("Value error, ")
     if kind != "value_error" and "input" in e and not isinstance(e["input"], dict | list):
         msg += f" (got {e['input']!r})"
+    if kind == "int_type":  # the spec's integers are strict: no true, no "64"
+        msg += "; write a whole number such as 8, without quotes"
     return msg
 
 

@@ -12,10 +12,9 @@ import torch
 from pydantic import (
     AfterValidator,
     Field,
-    NonNegativeInt,
     PositiveFloat,
-    PositiveInt,
     PrivateAttr,
+    StrictInt,
     model_validator,
 )
 
@@ -29,6 +28,11 @@ from dagnas.ops.vector import ACTIVATIONS
 from dagnas.registry import Component, Registered, Registry, Strict, did_you_mean
 from dagnas.relax import RELAXATIONS
 from dagnas.spec.yamldoc import Locator
+
+#: the spec language's integers: YAML's ``true`` or ``"64"`` is refused, where pydantic's
+#: lax mode would read 1 and 64 (a quoted or boolean value is a typo, not a number)
+StrictPositiveInt = Annotated[StrictInt, Field(gt=0)]
+StrictNonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 
 OpName = Annotated[str, Registered(OPS)]
 ActivationName = Annotated[str, Registered(ACTIVATIONS)]
@@ -88,7 +92,7 @@ class DivergenceGuard(Strict):
     roll back to the last checkpoint with both learning rates times ``lr_factor``,
     at most ``retries`` times in a run, then stop with an error."""
 
-    retries: NonNegativeInt = 2
+    retries: StrictNonNegativeInt = 2
     """rollbacks allowed in a run before it stops with an error"""
     lr_factor: float = Field(0.5, gt=0, lt=1)
     """both learning rates are multiplied by this at each rollback"""
@@ -101,17 +105,17 @@ class SearchConfig(Strict):
     """dataset: digits, mnist, fashion_mnist, cifar10, cifar100, mnist1d, folder:PATH or .npz"""
     data_root: str | None = None
     """folder holding the dataset (null: the default location)"""
-    data_limit: PositiveInt | None = None
+    data_limit: StrictPositiveInt | None = None
     """use only this many training examples (quick runs)"""
     val_fraction: float = Field(0.5, gt=0, lt=1)
     """share of the training data held out for the architecture steps"""
-    epochs: PositiveInt = 50
+    epochs: StrictPositiveInt = 50
     """search epochs"""
-    max_steps: PositiveInt | None = None
+    max_steps: StrictPositiveInt | None = None
     """stop after this many steps (smoke runs)"""
-    batch_size: PositiveInt = 64
+    batch_size: StrictPositiveInt = 64
     """examples per step"""
-    seed: int = 0
+    seed: StrictInt = Field(0, ge=0, lt=2**32)
     """seed of every random number generator of the search"""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """auto (CUDA when available), cpu or cuda"""
@@ -134,12 +138,12 @@ class SearchConfig(Strict):
     loggers: list[Annotated[Component, component_of(LOGGERS)]] = Field(
         [], description="experiment trackers fed every epoch: csv, tensorboard, mlflow, wandb"
     )
-    checkpoint_every: PositiveInt | None = Field(
+    checkpoint_every: StrictPositiveInt | None = Field(
         None, description="also checkpoint every N steps (always: at each epoch's end)"
     )
     on_divergence: DivergenceGuard = DivergenceGuard()
     """what to do when a loss or α becomes NaN or infinite"""
-    eval_samples: PositiveInt | None = Field(
+    eval_samples: StrictPositiveInt | None = Field(
         None,
         description="val examples scored after each epoch (default: all; a --max-steps smoke"
         " run scores as many as it trains on)",
@@ -149,7 +153,7 @@ class SearchConfig(Strict):
         description="per minibatch, the architecture step before the weight step (DARTS,"
         " DrNAS) or after it (the NAS-Bench-201 loops)",
     )
-    warmup_epochs: NonNegativeInt = Field(
+    warmup_epochs: StrictNonNegativeInt = Field(
         0, description="epochs of weight steps alone before the architecture starts to move"
     )
     arch_data: Literal["val", "train"] = Field(
@@ -218,9 +222,9 @@ class SpaceBase(Strict):
     """the space's name (run folders are named after it)"""
     description: str = ""
     """one line shown by `dagnas spaces`"""
-    input_shape: list[PositiveInt] | None = Field(None, min_length=1, max_length=3)
+    input_shape: list[StrictPositiveInt] | None = Field(None, min_length=1, max_length=3)
     """input shape (C, H, W) or (D,); filled in from the data when run"""
-    num_classes: int | None = Field(None, ge=2)
+    num_classes: StrictInt | None = Field(None, ge=2)
     """number of classes; filled in from the data when run"""
     search: SearchConfig = Field(default_factory=SearchConfig)
     """how to search: data, budget, optimizers, the method's components"""
