@@ -52,6 +52,7 @@ __all__ = [
     "load_dataset",
     "make_loader",
     "materialise",
+    "npz_path",
     "split_loaders",
 ]
 
@@ -137,7 +138,7 @@ def load_dataset(
     elif key in _READERS:
         raw = _READERS[key](_data_root(key, root))
     elif key == "file":
-        path = _npz_path(name, root)
+        path = npz_path(name, root)
         raw, key = read_npz(path), str(path)
     else:
         known, hint = ", ".join(DATASETS), did_you_mean(name.strip().lower(), list(DATASETS))
@@ -218,7 +219,7 @@ def _data_root(key: str, root: str | Path | None) -> Path:
     return path
 
 
-def _npz_path(name: str, root: str | Path | None) -> Path:
+def npz_path(name: str, root: str | Path | None) -> Path:
     """``name`` as given, else relative to ``root``; must exist."""
     path = Path(name).expanduser()
     if not path.exists() and root is not None and not path.is_absolute():

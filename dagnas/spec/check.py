@@ -7,17 +7,20 @@ sizes, which edges exist) is checked when the spec is lowered, by its kind's
 :meth:`~dagnas.kinds.SpaceKind.check`. ``check_spec`` lowers for the shape the
 spec fixes (``input_shape``/``num_classes``) or the one of the dataset it
 names, without reading any data. ``check_accel`` refuses a ``search.accel``
-precision the device the spec resolves to here cannot autocast to.
+precision the device the spec resolves to here cannot autocast to, and
+``check_data`` a data file or image folder that is not there.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from dagnas.accel import check_supported, device_for
-from dagnas.data import dataset_key
+from dagnas.data import dataset_key, npz_path
+from dagnas.data.folder import LAYOUT
 from dagnas.errors import DagnasError
 from dagnas.spec.lower import SearchGraph, lower
 from dagnas.spec.models import issue_at
@@ -58,10 +61,30 @@ def check_accel(spec: Any) -> None:
         raise issue_at(spec, ("search", "accel", "precision"), str(e)) from None
 
 
+def check_data(spec: Any) -> None:
+    """A located SpecError when ``search.data`` is a path (an ``.npz``, ``folder:PATH``)
+    to nothing, found as the run would look for it, so that ``validate`` refuses what
+    the run would. A dataset's files are not looked for: the run finds them in the
+    ``--data-root`` it is given."""
+    data, at = spec.search.data, ("search", "data")
+    key = dataset_key(data)
+    if key == "file":
+        try:
+            npz_path(data, spec.search.data_root)
+        except DagnasError as e:
+            raise issue_at(spec, at, str(e)) from None
+    folder = data.partition(":")[2]
+    if key == "folder" and folder and not Path(folder).expanduser().is_dir():
+        raise issue_at(
+            spec, at, f"{folder}: no such image folder; give folder:ROOT for images in {LAYOUT}"
+        )
+
+
 def check_spec(spec: Any) -> SearchGraph | None:
     """Lower ``spec`` for its data (:func:`data_shape_of`): its SearchGraph, or
     None when the data's shape is not known before reading it. Raises the
     located :class:`~dagnas.errors.SpecError` of anything that could not run."""
     check_accel(spec)
+    check_data(spec)
     found = data_shape_of(spec)
     return None if found is None else lower(spec, *found)

@@ -61,7 +61,9 @@ def test_validate_refuses_what_could_not_run(tmp_path, case: str) -> None:
 
 
 def test_validate_says_when_shapes_are_unknown(tmp_path) -> None:
-    (tmp_path / "s.yaml").write_text(CELL + "ops: [skip_connect]\nsearch: {data: folder:pics}\n")
+    (tmp_path / "pics").mkdir()  # validate checks that a data folder exists
+    data = f"folder:{tmp_path / 'pics'}"
+    (tmp_path / "s.yaml").write_text(CELL + f"ops: [skip_connect]\nsearch: {{data: '{data}'}}\n")
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "s.yaml")])
     assert result.exit_code == 0 and "shapes unchecked" in result.output
 
