@@ -27,6 +27,7 @@ IMMEDIATE`` transaction per insert. Nothing here imports torch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -242,11 +243,15 @@ class EvalStore:
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
-    """A connection to ``path`` (read-only: by URI, so the file is never created or changed)."""
+    """A connection to ``path`` (read-only: by URI, so the file is never created or changed);
+    a new store file is created first with 0666 less the umask, as every file dagnas
+    writes (SQLite would make it 0644 less the umask; its -wal and -shm take the store's)."""
     if readonly:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     db.isolation_level = None  # transactions are explicit
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
