@@ -154,7 +154,8 @@ def run_folder(spec: Any, out: str | Path | None, *, resume: bool = False) -> It
     does. When a new run cannot write its folder (:class:`Unwritable`), what
     it created there is removed, unless it finished an epoch (then its
     checkpoint is kept for ``--resume``); files that were there before are
-    never touched.
+    never touched. A run that fails on anything else before writing into a
+    folder it created (bad data, a bad option) removes that empty folder.
     """
     folder = Path(out) if out is not None else default_out(spec)
     with writing(folder):
@@ -168,6 +169,11 @@ def run_folder(spec: Any, out: str | Path | None, *, resume: bool = False) -> It
     except Unwritable:
         if not resume and not _resumable(folder):
             _discard(folder, existed, before)
+        raise
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # refused unless empty: what the run wrote stays
         raise
 
 
