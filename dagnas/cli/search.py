@@ -94,7 +94,8 @@ def run(
     if resume:
         _check_resume_options(space, out, options)
     method = options.pop("method")
-    spec = with_search(load_run_spec(Path(resume)) if resume else load_space(space), **options)
+    base = load_run_spec(Path(resume)) if resume else load_space(space)
+    spec = with_search(base, origin="option", **options)
     spec = apply_method(spec, resolve_method(method)) if method else spec
     spec = _with_overrides(spec, overrides, loggers, resume)
     with (

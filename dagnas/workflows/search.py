@@ -62,10 +62,11 @@ from dagnas.workflows.rundir import (
 log = logging.getLogger(__name__)
 
 
-def with_search(spec: Any, **fields: Any) -> Any:
-    """``spec`` with the given ``search:`` fields; a field left at None keeps the spec's."""
+def with_search(spec: Any, origin: str = "override", **fields: Any) -> Any:
+    """``spec`` with the given ``search:`` fields; a field left at None keeps the spec's.
+    ``origin`` names where they came from in errors (the CLI: its options)."""
     given = {f"search.{k}": v for k, v in fields.items() if v is not None}
-    return apply_overrides(spec, given)
+    return apply_overrides(spec, given, origin=origin)
 
 
 def pick_device(name: str) -> torch.device:
