@@ -27,7 +27,7 @@ from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
 from dagnas.registry import Component, Registered, Registry, Strict, did_you_mean
 from dagnas.relax import RELAXATIONS
-from dagnas.spec.yamldoc import Locator
+from dagnas.spec.yamldoc import Where
 
 #: the spec language's integers: YAML's ``true`` or ``"64"`` is refused, where pydantic's
 #: lax mode would read 1 and 64 (a quoted or boolean value is a typo, not a number)
@@ -233,6 +233,6 @@ class SpaceBase(Strict):
 
 def issue_at(spec: Any, loc: tuple[str | int, ...], msg: str) -> SpecError:
     """A :class:`SpecError` at ``loc`` of a loaded spec (for checks after loading)."""
-    source: Locator | None = getattr(spec, "_source", None)
+    source: Where | None = getattr(spec, "_source", None)
     where = source.where(loc) if source else format_loc(loc)
     return SpecError([(where, msg)])

@@ -13,7 +13,7 @@ surrogate from a ``"\\ud800"`` escape).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from yaml.composer import ComposerError
@@ -55,6 +55,13 @@ class SpecLoader(yaml.SafeLoader):
             why = f": {e}" if isinstance(e, ValueError | OverflowError) else ""
             msg = f"cannot read this value as {kind}{why}"
             raise ConstructorError(None, None, msg, node.start_mark) from None
+
+
+class Where(Protocol):
+    """What tells where a field of a loaded spec came from: a :class:`Locator`, or
+    :class:`dagnas.spec.overrides.Overridden` when some fields were set afterwards."""
+
+    def where(self, loc: Loc) -> str: ...
 
 
 @dataclass
