@@ -149,12 +149,14 @@ def tidy_run_dir(run_dir: Path, epochs_done: int) -> None:
 
     Removes temp files of an interrupted checkpoint write, and cuts each
     per-epoch history back to the epochs the checkpoint has finished (lines
-    appended after it, and a torn last line, are dropped).
+    appended after it, and a torn last line, are dropped). A damaged line (not
+    a record, an epoch that is not a whole number) is a RunError naming it.
     """
     for tmp in run_dir.glob(f".{CHECKPOINT}.*.tmp"):
         tmp.unlink(missing_ok=True)
     for name in HISTORIES:
         path = run_dir / name
         if path.exists():
-            kept = [r for r in read_jsonl(path) if r.get("epoch", 0) <= epochs_done]
+            records = read_jsonl(path, ints=("epoch",))
+            kept = [r for r in records if r.get("epoch", 0) <= epochs_done]
             atomic_write_text(path, "".join(strict_json(r) + "\n" for r in kept))

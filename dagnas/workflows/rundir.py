@@ -25,7 +25,7 @@ import networkx as nx
 import yaml
 
 from dagnas.data import DataSplits, load_dataset, materialise
-from dagnas.engine.checkpoint import CHECKPOINT, HISTORIES
+from dagnas.engine.checkpoint import CHECKPOINT
 from dagnas.errors import RunError
 from dagnas.export import read_json
 from dagnas.io import atomic_write_text, new_folder, read_jsonl
@@ -178,24 +178,15 @@ def run_folder(spec: Any, out: str | Path | None, *, resume: bool = False) -> It
 
 
 def check_run_dir(folder: Path, resume: bool) -> None:
-    """RunError unless ``folder`` fits: a new run's holds no run, a resumed one's does,
-    with histories a resume can cut back to its checkpoint (:func:`check_histories`)."""
+    """RunError unless ``folder`` fits: a new run's holds no run, a resumed one's does
+    (its histories are checked where the resume cuts them back: ``tidy_run_dir``)."""
     if resume and not (folder / CONFIG).exists():
         raise RunError(f"{folder} is not a run folder: {CONFIG} is missing")
-    if resume:
-        check_histories(folder)
-    elif has_run(folder):
+    if not resume and has_run(folder):
         raise RunError(
             f"{folder} already holds a run; continue it with `dagnas run --resume {folder}`"
             " or choose another --out"
         )
-
-
-def check_histories(folder: Path) -> None:
-    """RunError naming the file and line of a per-epoch history record that is not
-    a record with a whole-number ``epoch`` (a resume cuts the histories back by it)."""
-    for name in HISTORIES:
-        read_jsonl(folder / name, ints=("epoch",))
 
 
 def _resumable(folder: Path) -> bool:
