@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "dagnas"
 
 #: function-level dagnas imports allowed, with the reason (path relative to dagnas/)
-ALLOWED_LOCAL: dict[str, str] = {}
+ALLOWED_LOCAL: dict[str, str] = {
+    "__main__.py": "the process's entry sets its signal handlers before the commands load",
+}
 
 
 def module_name(path: Path) -> str:
@@ -135,7 +137,6 @@ def test_every_module_imports_in_a_fresh_interpreter(order):
         if order == "reverse topological"
         else sorted(MODULES)
     )
-    names = [n for n in names if n != "dagnas.__main__"]
     code = "import importlib, sys\nfor n in sys.argv[1:]:\n    importlib.import_module(n)\n"
     done = subprocess.run(
         [sys.executable, "-c", code, *names], cwd=ROOT, capture_output=True, text=True, timeout=120

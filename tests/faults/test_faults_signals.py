@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from procs import dagnas, finish, handles, wait_for
@@ -47,4 +48,16 @@ def test_a_second_ctrl_c_aborts_at_once_with_130(space, tmp_path):
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
     code, output = finish(proc)
+    assert code == 130 and clean(output), output
+
+
+def test_the_handlers_are_in_before_torch_loads(space, tmp_path):
+    """A signal while the commands load (torch: seconds) is handled like one later,
+    not a KeyboardInterrupt traceback: the handlers come first."""
+    proc = dagnas("run", str(space), "--out", str(tmp_path / "run"), "-q")
+    wait_for(lambda: handles(proc, signal.SIGTERM), proc)
+    maps = Path(f"/proc/{proc.pid}/maps").read_text()
+    proc.send_signal(signal.SIGINT)
+    code, output = finish(proc)
+    assert "libtorch" not in maps  # the signal below came while torch was loading
     assert code == 130 and clean(output), output
