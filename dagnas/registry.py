@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    StrictInt,
     ValidationError,
     model_validator,
 )
@@ -77,6 +78,12 @@ class Registry(Generic[T]):
     def items(self) -> list[tuple[str, T]]:
         """(name, entry) pairs in the order they were registered."""
         return list(self._items.items())
+
+
+#: the spec language's integers: YAML's ``true`` or ``"64"`` is refused, where pydantic's
+#: lax mode would read 1 and 64 (a quoted or boolean value is a typo, not a number)
+StrictPositiveInt = Annotated[StrictInt, Field(gt=0)]
+StrictNonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 
 
 class Strict(BaseModel):

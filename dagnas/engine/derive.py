@@ -17,14 +17,13 @@ from typing import Any
 
 import networkx as nx
 import torch
-from pydantic import PositiveInt
 from torch import nn
 
 from dagnas.engine.components import DERIVE_RULES
 from dagnas.errors import RunError
 from dagnas.export.nb201 import nb201_string
 from dagnas.ops import OPS
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictPositiveInt
 from dagnas.samplers import Block, block_from_json, block_to_json
 
 Weights = dict[str, torch.Tensor]
@@ -72,7 +71,7 @@ class TopK:
     which its kept edge records as ``edge_weight``."""
 
     class Options(Strict):
-        k: PositiveInt = 2
+        k: StrictPositiveInt = 2
 
     def __init__(self, k: int = 2):
         self.k = k
@@ -119,7 +118,7 @@ class ThresholdSparse:
     """
 
     class Options(Strict):
-        k: PositiveInt = 2
+        k: StrictPositiveInt = 2
         threshold: float = 0.85
 
     def __init__(self, k: int = 2, threshold: float = 0.85):

@@ -18,13 +18,12 @@ from typing import Any, ClassVar
 
 import networkx as nx
 import torch
-from pydantic import PositiveInt
 from torch import nn
 
 from dagnas.engine.components import DERIVE_RULES
 from dagnas.engine.derive import Weights, choose_blocks
 from dagnas.engine.perturb import supernet_score
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictPositiveInt
 from dagnas.samplers import Block
 
 
@@ -44,7 +43,7 @@ class OneShotBlock:
     every_epoch: ClassVar[bool] = True
 
     class Options(Strict):
-        samples: PositiveInt | None = None
+        samples: StrictPositiveInt | None = None
 
     def __init__(self, samples: int | None = None):
         self.samples = samples

@@ -12,13 +12,12 @@ from typing import Any, ClassVar
 
 import networkx as nx
 import torch
-from pydantic import PositiveInt
 from torch import nn
 
 from dagnas.engine.components import DERIVE_RULES
 from dagnas.engine.derive import Weights, _finish, _keep, _skeleton
 from dagnas.ops import is_zero
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictPositiveInt
 
 Score = tuple[float, float]  # (accuracy drop, loss increase)
 
@@ -80,8 +79,8 @@ class Perturbation:
     needs_model: ClassVar[bool] = True
 
     class Options(Strict):
-        k: PositiveInt | None = None
-        samples: PositiveInt = 512
+        k: StrictPositiveInt | None = None
+        samples: StrictPositiveInt = 512
 
     def __init__(self, k: int | None = None, samples: int = 512):
         self.k, self.samples = k, samples

@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat
 
 from dagnas.engine.components import REGULARIZERS, Regularizer
 from dagnas.engine.derive import discretize
 from dagnas.errors import DagnasError
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictPositiveInt
 from dagnas.relax import Mixing
 
 
@@ -53,7 +53,7 @@ class ADMM(Regularizer):
 
     class Options(Strict):
         rho: PositiveFloat = 0.1
-        every: PositiveInt = 10
+        every: StrictPositiveInt = 10
         z: float = Field(0.2, ge=0, le=1)
 
     def __init__(self, **options: Any):

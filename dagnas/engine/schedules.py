@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat
 
 from dagnas.engine.components import SCHEDULES, Schedule
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictPositiveInt
 
 
 @SCHEDULES.register("alternate")
@@ -15,7 +15,7 @@ class Alternate(Schedule):
     """One architecture step every ``every`` weight steps (DARTS: every=1)."""
 
     class Options(Strict):
-        every: PositiveInt = 1
+        every: StrictPositiveInt = 1
 
     def __init__(self, **options: Any):
         super().__init__(**options)

@@ -20,11 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
-from pydantic import PositiveInt
 
 from dagnas.engine.components import EARLY_STOPS, EarlyStop
 from dagnas.engine.derive import discretize
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictPositiveInt
 from dagnas.relax import Mixing
 
 
@@ -63,8 +62,8 @@ class DartsPlus(EarlyStop):
     architecture step (warm-up) judge nothing: α has not moved in them."""
 
     class Options(Strict):
-        max_skips: PositiveInt | None = 2
-        patience: PositiveInt | None = 10
+        max_skips: StrictPositiveInt | None = 2
+        patience: StrictPositiveInt | None = 10
         skip: str = "skip_connect"
         cell: str = "normal"
 

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Literal, cast
 
 import torch
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 from torch import nn
 
 from dagnas.errors import DagnasError
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictPositiveInt
 from dagnas.relax.base import RELAXATIONS, Mixing, OpModules, Relaxation
 
 
@@ -73,7 +73,7 @@ class Hypernet(Relaxation):
     arch_defaults: ClassVar[dict[str, Any]] = {"lr": 0.01}
 
     class Options(Strict):
-        hidden: list[PositiveInt] = []
+        hidden: list[StrictPositiveInt] = []
         mode: Literal["softmax", "direct"] = "softmax"
         temperature: PositiveFloat = 1.0
         log_min: float = -4.0

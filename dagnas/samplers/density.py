@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import Field, NonNegativeInt, PositiveFloat
+from pydantic import Field, PositiveFloat
 
 from dagnas.errors import SpecError
-from dagnas.registry import Strict
+from dagnas.registry import Strict, StrictNonNegativeInt
 from dagnas.samplers.base import SAMPLERS, DagSampler
 from dagnas.samplers.blocks import Block, DagConstraints, block_from_json, block_to_json
 from dagnas.samplers.rejection import bernoulli_draw
@@ -66,7 +66,7 @@ class DensitySampler(DagSampler):
     class Options(Strict):
         tau: PositiveFloat = 1.0
         beta: float = Field(0.5, gt=0, le=1)
-        keep: NonNegativeInt | None = None
+        keep: StrictNonNegativeInt | None = None
         edge_weight: float = Field(1.0, ge=0)
         rho_clip: float = Field(0.01, gt=0, lt=0.5)
 

@@ -25,14 +25,17 @@ from dagnas.errors import DagnasError, SpecError, SpecIssue, format_loc
 from dagnas.loggers import LOGGERS
 from dagnas.ops import OPS
 from dagnas.ops.vector import ACTIVATIONS
-from dagnas.registry import Component, Registered, Registry, Strict, did_you_mean
+from dagnas.registry import (
+    Component,
+    Registered,
+    Registry,
+    Strict,
+    StrictNonNegativeInt,
+    StrictPositiveInt,
+    did_you_mean,
+)
 from dagnas.relax import RELAXATIONS
 from dagnas.spec.yamldoc import Where
-
-#: the spec language's integers: YAML's ``true`` or ``"64"`` is refused, where pydantic's
-#: lax mode would read 1 and 64 (a quoted or boolean value is a typo, not a number)
-StrictPositiveInt = Annotated[StrictInt, Field(gt=0)]
-StrictNonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 
 OpName = Annotated[str, Registered(OPS)]
 ActivationName = Annotated[str, Registered(ACTIVATIONS)]

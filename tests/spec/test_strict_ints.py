@@ -79,3 +79,15 @@ def test_validate_takes_a_number_by_set_and_refuses_a_quoted_one(tmp_path):
     assert ok.exit_code == 0, ok.output
     bad = CliRunner().invoke(main, ["validate", str(path), "--set", "nodes.1.width='64'"])
     assert bad.exit_code != 0 and "nodes[1].width: Input should be a valid integer" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("option", "where"),
+    [
+        ("derive: {name: topk, k: true}", "derive: option 'k'"),
+        ("derive: {name: topk, k: '2'}", "derive: option 'k'"),
+    ],
+)
+def test_a_component_option_is_a_strict_integer_too(option: str, where: str) -> None:
+    with pytest.raises(SpecError, match=rf"s\.yaml:6: {where}.*valid integer"):
+        parse_spec(CELL + option + "\n", "s.yaml")
