@@ -24,8 +24,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from pydantic import BaseModel, ConfigDict, NonNegativeInt
+from pydantic import BaseModel, ConfigDict
 from torchvision.transforms import v2
+
+from dagnas.registry import StrictNonNegativeInt
 
 __all__ = [
     "PUBLISHED_STATS",
@@ -58,12 +60,12 @@ class Augment(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    crop: NonNegativeInt = 0
+    crop: StrictNonNegativeInt = 0
     """pad every side by this many pixels, then crop back to the original size at
     a uniformly random offset (0 = off)"""
     flip: bool = False
     """mirror left-right with probability 1/2"""
-    cutout: NonNegativeInt = 0
+    cutout: StrictNonNegativeInt = 0
     """zero one square of this side whose centre is uniform over the image,
     clipped at the borders (0 = off)"""
 

@@ -86,6 +86,7 @@ def test_validate_takes_a_number_by_set_and_refuses_a_quoted_one(tmp_path):
     [
         ("derive: {name: topk, k: true}", "derive: option 'k'"),
         ("derive: {name: topk, k: '2'}", "derive: option 'k'"),
+        ("search: {augment: {crop: true}}", "search.augment.crop: "),
     ],
 )
 def test_a_component_option_is_a_strict_integer_too(option: str, where: str) -> None:
