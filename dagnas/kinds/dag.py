@@ -21,8 +21,8 @@ from dagnas.kinds.base import DeriveRule, Macro, register_kind
 from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import edge_params, linear_params, op_params
 from dagnas.ops import OPS
-from dagnas.registry import Component, Strict, did_you_mean
-from dagnas.spec.models import OpName, SpaceBase, StrictPositiveInt, issue_at
+from dagnas.registry import Component, Strict, StrictPositiveInt, did_you_mean
+from dagnas.spec.models import OpName, SpaceBase, issue_at
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

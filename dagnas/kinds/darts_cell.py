@@ -23,14 +23,8 @@ from dagnas.kinds.base import DeriveRule, Macro, register_kind
 from dagnas.kinds.edges import EdgeOpKind
 from dagnas.measure.formulas import bn_params, conv_bn_params, linear_params, op_params
 from dagnas.ops import OPS
-from dagnas.registry import Component
-from dagnas.spec.models import (
-    OpName,
-    SpaceBase,
-    StrictNonNegativeInt,
-    StrictPositiveInt,
-    issue_at,
-)
+from dagnas.registry import Component, StrictNonNegativeInt, StrictPositiveInt
+from dagnas.spec.models import OpName, SpaceBase, issue_at
 
 
 class DartsCellSpec(SpaceBase):

@@ -29,7 +29,7 @@ from dagnas.errors import DagnasError, SpecError, SpecIssue
 from dagnas.kinds.base import DeriveRule, Macro, SpaceKind, register_kind
 from dagnas.measure.formulas import edge_params, linear_params
 from dagnas.ops.vector import dense_op
-from dagnas.registry import Component, Strict
+from dagnas.registry import Component, Strict, StrictNonNegativeInt, StrictPositiveInt
 from dagnas.samplers import (
     MAX_ENUMERATE_VERTICES,
     SAMPLERS,
@@ -41,13 +41,7 @@ from dagnas.samplers import (
     stage_constraints,
     stage_seed,
 )
-from dagnas.spec.models import (
-    ActivationName,
-    SpaceBase,
-    StrictNonNegativeInt,
-    StrictPositiveInt,
-    component_of,
-)
+from dagnas.spec.models import ActivationName, SpaceBase, component_of
 
 
 class BlockConstraints(Strict):
