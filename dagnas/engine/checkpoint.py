@@ -11,6 +11,7 @@ agree with it after a kill.
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
 import signal
@@ -120,6 +121,13 @@ def differences(old: Any, new: Any, where: str = "") -> list[str]:
         pairs = enumerate(zip(old, new, strict=True))
         return [line for i, (a, b) in pairs for line in differences(a, b, f"{where}[{i}]")]
     return [] if old == new else [f"{where or 'config'}: {old!r} → {new!r}"]
+
+
+def check_state_config(state: State, config: dict[str, Any]) -> None:
+    """:func:`check_config` against the config a checkpoint's ``state`` records
+    (checkpoints older than that record none: nothing to compare)."""
+    if "config" in state:
+        check_config(json.loads(state["config"]), config)
 
 
 def check_config(saved: dict[str, Any], config: dict[str, Any]) -> None:

@@ -47,7 +47,7 @@ from dagnas.engine.checkpoint import (
     CHECKPOINT,
     State,
     Stateful,
-    check_config,
+    check_state_config,
     from_bytes,
     load_checkpoint,
     save_checkpoint,
@@ -388,8 +388,7 @@ class Searcher:
         """Back to where :meth:`state_dict` found this search (ValueError when the
         checkpoint holds other components than this search has; RunError when
         it was saved with another ``config``)."""
-        if "config" in state:
-            check_config(json.loads(state["config"]), self.config)
+        check_state_config(state, self.config)
         self.model.load_state_dict(state["model"])
         self.w_opt.load_state_dict(state["w_opt"])
         self.a_opt.load_state_dict(state["a_opt"])

@@ -9,7 +9,6 @@ et al. (2021), one search for every complexity level.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import networkx as nx
 
 from dagnas.compile import ChildNet, Supernet
-from dagnas.engine.checkpoint import CHECKPOINT, check_config, load_checkpoint
+from dagnas.engine.checkpoint import CHECKPOINT, check_state_config, load_checkpoint
 from dagnas.engine.components import DERIVE_RULES
 from dagnas.engine.derive import derive
 from dagnas.errors import RunError
@@ -47,8 +46,7 @@ def load_supernet(run_dir: Path) -> tuple[Any, Supernet]:
     model = build_supernet(spec, *data_shape(spec))
 
     def restore(state: dict[str, Any]) -> None:
-        if "config" in state:  # a hand-edited config.yaml: say what differs, as --resume does
-            check_config(json.loads(state["config"]), run_identity(spec))
+        check_state_config(state, run_identity(spec))  # a hand-edited config.yaml: as --resume
         model.load_state_dict(state["model"])
 
     if not load_checkpoint(run_dir, restore):
