@@ -209,12 +209,16 @@ class SearchConfig(Strict):
     @model_validator(mode="after")
     def _arch_defaults(self) -> SearchConfig:
         """Fill the ``arch`` settings the relaxation asks for and the user left out
-        (sparse_simplex: SGD without weight decay, its proximal step)."""
+        (sparse_simplex: SGD without weight decay, its proximal step). They stay
+        defaults, not the user's: an override of the relaxation (``--set``,
+        ``--method``) brings the new relaxation's instead."""
         wanted = RELAXATIONS.get(self.relaxation.name).arch_defaults_for(self.relaxation.options)
-        missing = {k: v for k, v in wanted.items() if k not in self.arch.model_fields_set}
+        given = self.arch.model_fields_set
+        missing = {k: v for k, v in wanted.items() if k not in given}
         if not missing:
             return self
         arch = ArchOptim.model_validate({**self.arch.model_dump(exclude_unset=True), **missing})
+        arch = ArchOptim.model_construct(_fields_set=set(given), **dict(arch))
         return self.model_copy(update={"arch": arch})
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from dagnas.errors import DagnasError
 from dagnas.spec import load_space, parse_spec
+from dagnas.spec.overrides import apply_overrides
 from dagnas.workflows.methods import apply_method, parse_methods, resolve_method
 
 
@@ -95,3 +96,23 @@ def test_one_shot_with_a_hypernet_is_refused_with_the_fix():
     msg = str(err.value)
     assert "<string>:4: derive:" in msg and "every λ would get the same block" in msg
     assert "derive: best_block" in msg
+
+
+def test_method_darts_on_a_fairdarts_spec_is_plain_darts():
+    """A spec searching with FairDARTS gets its Adam lr and betas filled in;
+    --method darts (or --set search.relaxation=softmax) must bring DARTS's own
+    (3e-4, betas 0.5), not keep FairDARTS's, while what the user set stays."""
+    fair = apply_overrides(load_space("spaces/mlp_dag.yaml"), {"search.relaxation": "sigmoid"})
+    assert (fair.search.arch.lr, fair.search.arch.betas) == (3e-3, (0.9, 0.999))
+    for spec in (
+        apply_method(fair, resolve_method("darts")),
+        apply_overrides(fair, {"search.relaxation": "softmax"}),
+    ):
+        assert spec.search.relaxation.name == "softmax"
+        assert (spec.search.arch.lr, spec.search.arch.betas) == (3e-4, (0.5, 0.999))
+    given = apply_method(fair, resolve_method("darts"), arch={"lr": 0.02}).search
+    assert given.arch.lr == 0.02 and given.arch.betas == (0.5, 0.999)
+    kept = apply_overrides(
+        apply_overrides(fair, {"search.arch.lr": 0.02}), {"search.relaxation": "softmax"}
+    )
+    assert kept.search.arch.lr == 0.02 and kept.search.arch.betas == (0.5, 0.999)
