@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -86,12 +86,32 @@ StrictPositiveInt = Annotated[StrictInt, Field(gt=0)]
 StrictNonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 
 
+def _admits(annotation: Any, kind: type) -> bool:
+    """Whether a field annotated ``annotation`` takes values of ``kind`` (unions,
+    Optional and Annotated looked through; containers not)."""
+    if annotation is kind:
+        return True
+    return any(_admits(a, kind) for a in get_args(annotation) if not isinstance(a, (list, tuple)))
+
+
 class Strict(BaseModel):
-    """Base of every spec model: unknown keys are errors, values immutable, numbers finite."""
+    """Base of every spec model: unknown keys are errors, values immutable, numbers finite,
+    and a number is not ``true``/``false`` (pydantic's lax mode reads them as 1.0 / 0.0)."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            field = cls.model_fields.get(name) if isinstance(value, bool) else None
+            if field and _admits(field.annotation, float) and not _admits(field.annotation, bool):
+                raise ValueError(f"'{name}' is a number, not {str(value).lower()}")
+        return data
 
 
 class NoOptions(Strict):
@@ -138,8 +158,11 @@ def resolve_component(registry: Registry[Any], comp: Component) -> Component:
                     f"option '{field}' does not belong to {registry.what} '{comp.name}'"
                     f"{hint} (its options: {choices})"
                 )
-            else:
+            elif field:
                 msgs.append(f"option '{field}' of {registry.what} '{comp.name}': {err['msg']}")
+            else:  # a check of the options together
+                msg = err["msg"].removeprefix("Value error, ")
+                msgs.append(f"{registry.what} '{comp.name}': {msg}")
         raise ValueError("; ".join(msgs)) from None
     return Component(name=comp.name, **opts.model_dump())
 
