@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any, Generic, TypeVar, get_args
+from types import UnionType
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -87,11 +88,16 @@ StrictNonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 
 
 def _admits(annotation: Any, kind: type) -> bool:
-    """Whether a field annotated ``annotation`` takes values of ``kind`` (unions,
-    Optional and Annotated looked through; containers not)."""
+    """Whether a field annotated ``annotation`` takes a ``kind`` itself (unions,
+    Optional and Annotated looked through; a container of ``kind`` does not)."""
     if annotation is kind:
         return True
-    return any(_admits(a, kind) for a in get_args(annotation) if not isinstance(a, (list, tuple)))
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _admits(get_args(annotation)[0], kind)
+    if origin is Union or origin is UnionType:
+        return any(_admits(a, kind) for a in get_args(annotation))
+    return False
 
 
 class Strict(BaseModel):
