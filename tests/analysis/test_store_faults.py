@@ -17,15 +17,8 @@ from dagnas.analysis.store import EvalStore
 from dagnas.cli import main
 from dagnas.errors import DagnasError
 from tests.analysis.writers import evaluation
+from tests.faults.procs import SPACE
 
-SPACE = """\
-kind: dag
-name: tiny
-nodes: [{name: x, role: input}, {name: h, width: 8}, {name: out, role: output}]
-edges:
-  - {from: x, to: h, ops: [linear_relu, zero]}
-  - {from: h, to: out, ops: [linear, zero]}
-"""
 EVALUATE = ["--sample", "1", "--data-limit", "64", "-q"]
 
 
