@@ -73,11 +73,12 @@ def check_data(spec: Any) -> None:
             npz_path(data, spec.search.data_root)
         except DagnasError as e:
             raise issue_at(spec, at, str(e)) from None
-    folder = data.partition(":")[2]
-    if key == "folder" and folder and not Path(folder).expanduser().is_dir():
-        raise issue_at(
-            spec, at, f"{folder}: no such image folder; give folder:ROOT for images in {LAYOUT}"
-        )
+    elif key == "folder":
+        folder = data.partition(":")[2]
+        if folder and not Path(folder).expanduser().is_dir():
+            raise issue_at(
+                spec, at, f"{folder}: no such image folder; give folder:ROOT for images in {LAYOUT}"
+            )
 
 
 def check_spec(spec: Any) -> SearchGraph | None:
